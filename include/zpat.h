@@ -1,0 +1,520 @@
+// zpat.h - ZeroMQ's request-reply, publish-subscribe and pipeline patterns
+// as typed C objects: the only header users include.
+// SPDX-License-Identifier: MPL-2.0
+//
+// Conventions (they hold for every function below unless its comment says
+// otherwise):
+//
+// Errors    An int function returns 0 (or a count) on success and -1 with
+//           errno set on failure; a function returning a pointer returns NULL
+//           with errno set. zpat_strerror (errno) explains any code. Common
+//           codes: EINVAL a bad argument (NULL, a bad endpoint, a value out of
+//           range, an object that is not what the call expects); EAGAIN a
+//           timeout, or "nothing now" on a call that must not wait; EINTR a
+//           wait ended by SIGINT/SIGTERM after zpat_catch_signals (); ZPAT_EFSM
+//           a call in the wrong state (a REQ sending twice); ZPAT_ETERM the
+//           context was ended with zpat_shutdown (); ENOMEM out of memory.
+//           Bad input from the caller or from the network never aborts.
+//           A call that fails changes nothing and loses no message.
+// Ownership Objects are made by zpat_<role>_new () and freed by
+//           zpat_<role>_destroy (&obj), which sets obj to NULL; destroying
+//           NULL or a pointer to NULL does nothing. Strings zpat returns are
+//           freed with zpat_str_free (). Inputs (endpoints, buffers) are copied
+//           before a call returns unless its comment says it borrows them.
+// Threads   An object belongs to one thread at a time, like a libzmq socket.
+//           Different objects may be used from different threads at once.
+// Context   All objects share one process-wide libzmq context (czmq's), made
+//           on first use. zpat_shutdown () ends it; leaving main () or calling
+//           exit () closes whatever is left, waiting at most each socket's
+//           linger (default 1000 ms) for queued messages to leave.
+// Signals   zpat installs no signal handler unless zpat_catch_signals () is
+//           called.
+// Roles     Publishing on a subscriber, receiving on a pusher, subscribing
+//           on a publisher and the like do not compile: the generic verbs
+//           (zpat_send_str, zpat_recv, zpat_bind, ...) accept only the roles
+//           for which they make sense.
+
+#ifndef ZPAT_H
+#define ZPAT_H
+
+#include <errno.h> // every zpat error is reported in errno
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(ZPAT_BUILDING) && defined(__GNUC__)
+#define ZPAT_EXPORT __attribute__ ((visibility ("default")))
+#else
+#define ZPAT_EXPORT
+#endif
+
+#if defined(__GNUC__)
+#define ZPAT_PRINTF(f, a) __attribute__ ((format (printf, f, a)))
+#else
+#define ZPAT_PRINTF(f, a)
+#endif
+
+// ---------------------------------------------------------------------------
+// Version
+
+#define ZPAT_VERSION_MAJOR 0
+#define ZPAT_VERSION_MINOR 1
+#define ZPAT_VERSION_PATCH 0
+#define ZPAT_MAKE_VERSION(major, minor, patch)                                 \
+    ((major)*10000 + (minor)*100 + (patch))
+#define ZPAT_VERSION                                                           \
+    ZPAT_MAKE_VERSION (ZPAT_VERSION_MAJOR, ZPAT_VERSION_MINOR,                 \
+                       ZPAT_VERSION_PATCH)
+
+// zpat_version stores the version of the library linked at run time; any of
+// the pointers may be NULL.
+ZPAT_EXPORT void zpat_version (int *major, int *minor, int *patch);
+
+// ---------------------------------------------------------------------------
+// Errors
+
+// libzmq's own codes, with libzmq's values, so that users need not include
+// zmq.h to compare errno against them.
+#define ZPAT_EFSM (156384712 + 51)
+#define ZPAT_ETERM (156384712 + 53)
+
+// Codes of zpat's own, clear of errno values and of libzmq's range.
+#define ZPAT_ERRNO_BASE 0x5A500000
+// A subscription prefix of a length that libzmq 4.3.0 to 4.3.4 accept but
+// never deliver over tcp:// or ipc:// (246 to 255 bytes).
+#define ZPAT_ESUBLEN (ZPAT_ERRNO_BASE + 1)
+// A message of a shape the call cannot return (several frames asked for as
+// one, or a topic call on a message that is not topic + payload). The message
+// is kept: the next receive call of any kind returns it.
+#define ZPAT_EFRAMES (ZPAT_ERRNO_BASE + 2)
+
+// zpat_strerror returns a static, human-readable text for any errno value,
+// zpat's and libzmq's included; never NULL, never to be freed.
+ZPAT_EXPORT const char *zpat_strerror (int errnum);
+
+// ---------------------------------------------------------------------------
+// Process-wide set-up
+
+// zpat_shutdown ends the shared context. Calls blocked in any thread return
+// -1/ZPAT_ETERM at once, and every later call on an existing object fails with
+// ZPAT_ETERM; such objects must still be destroyed. Once the last object is
+// destroyed the context is freed, and the next zpat_<role>_new () starts a
+// fresh one. Safe to call at any time, several times, or never.
+ZPAT_EXPORT void zpat_shutdown (void);
+
+// zpat_catch_signals installs handlers for SIGINT and SIGTERM. After it, a
+// signal makes every blocking send or receive, in any thread, return
+// -1/EINTR within a few milliseconds, and every later blocking call returns
+// EINTR at once. Returns 0, or -1 with errno from sigaction ().
+ZPAT_EXPORT int zpat_catch_signals (void);
+
+// zpat_interrupted returns non-zero once SIGINT or SIGTERM has arrived after
+// zpat_catch_signals (), else 0. Safe to call from any thread.
+ZPAT_EXPORT int zpat_interrupted (void);
+
+// zpat_str_free frees a string returned by zpat and sets *string_p to NULL.
+// NULL, or a pointer to NULL, does nothing.
+ZPAT_EXPORT void zpat_str_free (char **string_p);
+
+// ---------------------------------------------------------------------------
+// Options
+
+// Timeouts, in milliseconds.
+#define ZPAT_WAIT_FOREVER (-1)
+// In an options struct zero means "the default", so waiting 0 ms is spelled
+// ZPAT_WAIT_NONE there. The setters accept 0 and ZPAT_WAIT_NONE alike.
+#define ZPAT_WAIT_NONE (-2)
+// No limit, for high-water marks and the maximum message size.
+#define ZPAT_UNLIMITED (-1)
+
+// The default linger and maximum inbound message size, in the units named.
+#define ZPAT_DEFAULT_LINGER_MS 1000
+#define ZPAT_DEFAULT_MAX_MSG_BYTES (64 * 1024 * 1024)
+
+// zpat_options_t sets up an object at construction. Fields left at zero take
+// the default written beside them, so designated initializers name only what
+// changes:  zpat_options_t opts = { .recv_timeout_ms = 2500 };
+// New fields are only ever added at the end.
+typedef struct zpat_options {
+    // How long a send may wait (ZPAT_WAIT_NONE, a count, ZPAT_WAIT_FOREVER).
+    // Default: forever. A PUB never waits: it drops at its high-water mark.
+    int send_timeout_ms;
+    // How long a receive may wait; default forever. EAGAIN when it runs out.
+    int recv_timeout_ms;
+    // Messages queued per peer before a send waits (PUSH, REQ, REP) or drops
+    // (PUB); a count or ZPAT_UNLIMITED. Default 1000.
+    int send_hwm;
+    // Messages queued per peer on the receiving side; default 1000.
+    int recv_hwm;
+    // How long destroying the object (or leaving the process) waits for
+    // queued messages to reach connected peers (ZPAT_WAIT_NONE or a count).
+    // Default ZPAT_DEFAULT_LINGER_MS (1000). Never infinite.
+    int linger_ms;
+    // Largest inbound message accepted, in bytes; a peer that sends a larger
+    // one is disconnected and the message dropped. ZPAT_UNLIMITED lifts the
+    // limit. Default ZPAT_DEFAULT_MAX_MSG_BYTES (64 MiB).
+    int64_t max_msg_bytes;
+    // Wait before reconnecting to a peer that went away; default 100 ms.
+    int reconnect_ivl_ms;
+    // Non-zero: tcp:// endpoints use IPv6 as well as IPv4. Default off.
+    int ipv6;
+} zpat_options_t;
+
+// ---------------------------------------------------------------------------
+// The six roles, and the base they share
+
+typedef struct zpat_socket zpat_socket_t; // any role, seen as a socket
+typedef struct zpat_req zpat_req_t;       // request (client): send, recv
+typedef struct zpat_rep zpat_rep_t;       // reply (server): recv, send
+typedef struct zpat_pub zpat_pub_t;       // publisher: send only
+typedef struct zpat_sub zpat_sub_t;       // subscriber: recv only
+typedef struct zpat_push zpat_push_t;     // pipeline pusher: send only
+typedef struct zpat_pull zpat_pull_t;     // pipeline puller: recv only
+
+// Every constructor below takes:
+//   endpoints  NULL (attach later with zpat_bind/zpat_connect), or one or
+//              more endpoints separated by commas. "@tcp://*:5555" binds,
+//              ">tcp://host:5555" connects, and a bare endpoint does what the
+//              role usually does: REQ, SUB and PUSH connect; REP, PUB and PULL
+//              bind. Transports: tcp://, ipc://, inproc://.
+//   opts       NULL for the defaults, or options (copied).
+// and returns a new object the caller frees with its destroy function, or
+// NULL with errno: EINVAL a bad endpoint or option, EADDRINUSE, ENOMEM,
+// ZPAT_ETERM after zpat_shutdown (), EMFILE when no more sockets can be made,
+// or another libzmq bind/connect code. Nothing is left behind on failure.
+//
+// Every destroy function closes the socket (messages already sent get up to
+// the linger to leave), frees the object and sets *self_p to NULL. NULL, or
+// a pointer to NULL, does nothing.
+
+ZPAT_EXPORT zpat_req_t *zpat_req_new (const char *endpoints,
+                                      const zpat_options_t *opts);
+ZPAT_EXPORT void zpat_req_destroy (zpat_req_t **self_p);
+
+ZPAT_EXPORT zpat_rep_t *zpat_rep_new (const char *endpoints,
+                                      const zpat_options_t *opts);
+ZPAT_EXPORT void zpat_rep_destroy (zpat_rep_t **self_p);
+
+ZPAT_EXPORT zpat_pub_t *zpat_pub_new (const char *endpoints,
+                                      const zpat_options_t *opts);
+ZPAT_EXPORT void zpat_pub_destroy (zpat_pub_t **self_p);
+
+// zpat_sub_new also subscribes to prefix: NULL subscribes to nothing yet,
+// "" to everything, "123" to messages whose first frame starts with "123".
+ZPAT_EXPORT zpat_sub_t *zpat_sub_new (const char *endpoints, const char *prefix,
+                                      const zpat_options_t *opts);
+ZPAT_EXPORT void zpat_sub_destroy (zpat_sub_t **self_p);
+
+ZPAT_EXPORT zpat_push_t *zpat_push_new (const char *endpoints,
+                                        const zpat_options_t *opts);
+ZPAT_EXPORT void zpat_push_destroy (zpat_push_t **self_p);
+
+ZPAT_EXPORT zpat_pull_t *zpat_pull_new (const char *endpoints,
+                                        const zpat_options_t *opts);
+ZPAT_EXPORT void zpat_pull_destroy (zpat_pull_t **self_p);
+
+// ---------------------------------------------------------------------------
+// Publish-subscribe verbs
+
+// zpat_pub_send_topic publishes topic and payload as two frames, as pyzmq's
+// send_multipart ([topic, data]) does; a subscriber's prefix is matched
+// against the topic. data may be NULL when size is 0. Never blocks.
+ZPAT_EXPORT int zpat_pub_send_topic (zpat_pub_t *self, const char *topic,
+                                     const void *data, size_t size);
+
+// zpat_pub_subscriptions returns how many subscriptions the publisher's
+// connected subscribers hold now (a subscriber with two prefixes counts two;
+// one that disconnects stops counting). Does not block.
+ZPAT_EXPORT int zpat_pub_subscriptions (zpat_pub_t *self);
+
+// zpat_pub_wait_subscriptions waits until at least count subscriptions are in
+// place (see zpat_pub_subscriptions), so that the next message published
+// reaches those subscribers: the slow-joiner problem solved by waiting for the
+// subscriptions rather than by sleeping. Returns the number in place, or -1:
+// EAGAIN when timeout_ms (a count or ZPAT_WAIT_FOREVER) ran out, EINTR.
+ZPAT_EXPORT int zpat_pub_wait_subscriptions (zpat_pub_t *self, int count,
+                                             int timeout_ms);
+
+// zpat_sub_subscribe adds a prefix filter: messages whose first frame starts
+// with prefix are delivered ("" delivers everything). Subscriptions count:
+// subscribing twice needs two unsubscribes. Errors: EINVAL (NULL, or longer
+// than 65,536 bytes), ZPAT_ESUBLEN (a length libzmq would never deliver).
+ZPAT_EXPORT int zpat_sub_subscribe (zpat_sub_t *self, const char *prefix);
+
+// zpat_sub_unsubscribe removes one subscription made with prefix.
+ZPAT_EXPORT int zpat_sub_unsubscribe (zpat_sub_t *self, const char *prefix);
+
+// zpat_sub_recv_topic receives a topic + payload message (two frames, as
+// zpat_pub_send_topic and pyzmq's send_multipart send them). It stores a new
+// NUL-terminated copy of each in *topic_p and *payload_p, which the caller
+// frees with zpat_str_free (), and returns the payload's size in bytes (the
+// payload may hold NUL bytes). A message of one frame gives that frame as the
+// topic and an empty payload. On failure both pointers are left untouched:
+// ZPAT_EFRAMES when the message has more than two frames (it is kept for the
+// next receive), EAGAIN, EINTR, ENOMEM.
+ZPAT_EXPORT int zpat_sub_recv_topic (zpat_sub_t *self, char **topic_p,
+                                     char **payload_p);
+
+// ---------------------------------------------------------------------------
+// Messages: frames for multipart sends and zero-copy receives
+
+typedef struct zpat_msg zpat_msg_t;
+
+// One frame to send, for zpat_send_frames. The bytes are borrowed for the
+// length of the call.
+typedef struct zpat_frame {
+    const void *data;
+    size_t size;
+} zpat_frame_t;
+
+// A function that frees a zero-copy frame's bytes once libzmq is done with
+// them; it may run in a libzmq I/O thread.
+typedef void (zpat_free_fn) (void *data, void *hint);
+
+// zpat_msg_new returns an empty message the caller frees with
+// zpat_msg_destroy, or NULL/ENOMEM. A message is reused across sends and
+// receives: its frame slots are kept, so steady use does not allocate.
+ZPAT_EXPORT zpat_msg_t *zpat_msg_new (void);
+
+// zpat_msg_destroy frees the message and its frames and sets *self_p to NULL.
+ZPAT_EXPORT void zpat_msg_destroy (zpat_msg_t **self_p);
+
+// zpat_msg_reset empties the message, keeping its frame slots for reuse.
+ZPAT_EXPORT void zpat_msg_reset (zpat_msg_t *self);
+
+// zpat_msg_count returns the number of frames (0 for NULL).
+ZPAT_EXPORT size_t zpat_msg_count (const zpat_msg_t *self);
+
+// zpat_msg_data returns frame index's bytes, valid until the message is next
+// received into, reset, sent or destroyed; NULL/EINVAL for a bad index.
+// The bytes are not NUL-terminated.
+ZPAT_EXPORT const void *zpat_msg_data (const zpat_msg_t *self, size_t index);
+
+// zpat_msg_size returns frame index's size in bytes (0 for a bad index).
+ZPAT_EXPORT size_t zpat_msg_size (const zpat_msg_t *self, size_t index);
+
+// zpat_msg_strdup returns a new NUL-terminated copy of frame index, which the
+// caller frees with zpat_str_free (); NULL with EINVAL or ENOMEM.
+ZPAT_EXPORT char *zpat_msg_strdup (const zpat_msg_t *self, size_t index);
+
+// zpat_msg_add appends a frame holding a copy of size bytes at data (data
+// may be NULL when size is 0).
+ZPAT_EXPORT int zpat_msg_add (zpat_msg_t *self, const void *data, size_t size);
+
+// zpat_msg_add_str appends a frame holding string's bytes, without its NUL.
+ZPAT_EXPORT int zpat_msg_add_str (zpat_msg_t *self, const char *string);
+
+// zpat_msg_add_zc appends a frame that points at data without copying it.
+// On success the message owns data: free_fn (data, hint) runs once libzmq is
+// done with it (free_fn may be NULL for bytes that outlive every send, such
+// as string literals). On failure nothing changes and data stays the
+// caller's.
+ZPAT_EXPORT int zpat_msg_add_zc (zpat_msg_t *self, void *data, size_t size,
+                                 zpat_free_fn *free_fn, void *hint);
+
+// ---------------------------------------------------------------------------
+// Verbs on any role: use the generic macros further down, which check the
+// role at compile time. The functions exist for bindings and callers that
+// hold a zpat_socket_t *; they check the role at run time (EINVAL).
+
+// zpat_socket_bind binds to one more endpoint. "tcp://127.0.0.1:*" picks a
+// free port; zpat_socket_endpoint tells which. Errors: EINVAL (a malformed
+// endpoint or unknown transport), EADDRINUSE, EADDRNOTAVAIL, ZPAT_ETERM.
+ZPAT_EXPORT int zpat_socket_bind (zpat_socket_t *self, const char *endpoint);
+
+// zpat_socket_connect connects to one more endpoint; the connection is made,
+// and remade after a loss, in the background. Errors as for bind.
+ZPAT_EXPORT int zpat_socket_connect (zpat_socket_t *self, const char *endpoint);
+
+// zpat_socket_endpoint returns the endpoint most recently bound, with any
+// wildcard port resolved ("tcp://127.0.0.1:40215"), or NULL/EINVAL when the
+// socket has bound nothing. The text belongs to the object and stays valid
+// until its next bind or its destruction.
+ZPAT_EXPORT const char *zpat_socket_endpoint (zpat_socket_t *self);
+
+// zpat_socket_handle returns the libzmq socket, for options zpat does not
+// wrap (zmq_setsockopt). zpat still owns it: never close it. NULL/EINVAL.
+ZPAT_EXPORT void *zpat_socket_handle (zpat_socket_t *self);
+
+// Setters, each with its unit in its name, meaning what the zpat_options_t
+// field of the same name means, except that 0 is a value here, not "the
+// default" (a timeout or linger of 0 ms). High-water marks and the maximum
+// message size apply to connections made after the call. EINVAL for a value
+// out of range.
+ZPAT_EXPORT int zpat_socket_set_send_timeout_ms (zpat_socket_t *self, int ms);
+ZPAT_EXPORT int zpat_socket_set_recv_timeout_ms (zpat_socket_t *self, int ms);
+ZPAT_EXPORT int zpat_socket_set_send_hwm (zpat_socket_t *self, int messages);
+ZPAT_EXPORT int zpat_socket_set_recv_hwm (zpat_socket_t *self, int messages);
+ZPAT_EXPORT int zpat_socket_set_linger_ms (zpat_socket_t *self, int ms);
+ZPAT_EXPORT int zpat_socket_set_max_msg_bytes (zpat_socket_t *self,
+                                               int64_t bytes);
+ZPAT_EXPORT int zpat_socket_set_reconnect_ivl_ms (zpat_socket_t *self, int ms);
+ZPAT_EXPORT int zpat_socket_set_ipv6 (zpat_socket_t *self, int on);
+
+// zpat_socket_get_options stores the object's options as they are in force
+// now in *opts (with real values, never 0-for-default: a wait of 0 ms reads
+// as ZPAT_WAIT_NONE).
+ZPAT_EXPORT int zpat_socket_get_options (zpat_socket_t *self,
+                                         zpat_options_t *opts);
+
+// Sending. Each returns 0 once libzmq has queued the message. Errors: EAGAIN
+// (the send timeout ran out at the high-water mark), ZPAT_EFSM (a REQ that
+// has not had its reply, a REP that has no request to answer), EINTR,
+// ZPAT_ETERM, EINVAL (wrong role, NULL). A PUB never blocks.
+
+// zpat_socket_send sends size bytes from data as one frame (data may be NULL
+// when size is 0).
+ZPAT_EXPORT int zpat_socket_send (zpat_socket_t *self, const void *data,
+                                  size_t size);
+
+// zpat_socket_send_str sends string's bytes without the NUL, as pyzmq's
+// send (text.encode ('utf-8')) and send_string () do.
+ZPAT_EXPORT int zpat_socket_send_str (zpat_socket_t *self, const char *string);
+
+// zpat_socket_sendf formats like printf and sends the text as one frame.
+// Texts under 256 bytes are formatted without touching the heap.
+ZPAT_EXPORT int zpat_socket_sendf (zpat_socket_t *self, const char *format, ...)
+    ZPAT_PRINTF (2, 3);
+
+// zpat_socket_send_frames sends count frames as one multipart message, as
+// pyzmq's send_multipart does; all frames arrive, or none.
+ZPAT_EXPORT int zpat_socket_send_frames (zpat_socket_t *self,
+                                         const zpat_frame_t *frames,
+                                         size_t count);
+
+// zpat_socket_send_msg sends msg's frames as one message without copying
+// them. On success msg is left empty, ready for reuse; on failure it keeps
+// its frames. Sending an empty message is EINVAL.
+ZPAT_EXPORT int zpat_socket_send_msg (zpat_socket_t *self, zpat_msg_t *msg);
+
+// Receiving. Each waits up to the receive timeout. Errors: EAGAIN (timeout),
+// ZPAT_EFSM (a REQ with no request pending, a REP that has not replied),
+// EINTR, ZPAT_ETERM, EINVAL (wrong role, NULL). A message that a call cannot
+// return in the form asked for is kept, and the next receive returns it.
+
+// zpat_socket_recv copies a one-frame message into buf without allocating and
+// returns its size in bytes. A message larger than size is not truncated:
+// the call fails with EMSGSIZE and keeps it. A multipart message fails with
+// ZPAT_EFRAMES and is kept (use zpat_socket_recv_msg).
+ZPAT_EXPORT int zpat_socket_recv (zpat_socket_t *self, void *buf, size_t size);
+
+// zpat_socket_recv_str returns a one-frame message as a new NUL-terminated
+// string, which the caller frees with zpat_str_free (). The bytes are
+// returned as they came (UTF-8 stays UTF-8; a NUL inside ends the C string
+// early: use zpat_socket_recv_msg for binary data). ZPAT_EFRAMES as above.
+ZPAT_EXPORT char *zpat_socket_recv_str (zpat_socket_t *self);
+
+// zpat_socket_recv_msg receives a whole message, all its frames, into msg
+// (replacing what it held), without copying the bytes. Returns the number of
+// frames.
+ZPAT_EXPORT int zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg);
+
+// ---------------------------------------------------------------------------
+// Generic verbs. Each accepts only the roles listed, so for example
+// zpat_send_str (sub, "x") or zpat_recv_str (push) is a compile error.
+
+// clang-format off
+#ifndef __cplusplus
+
+// zpat_socket (s) turns a pointer to any role into a zpat_socket_t *.
+#define zpat_socket(s) _Generic ((s),                                          \
+    zpat_req_t *: (zpat_socket_t *) (s),                                       \
+    zpat_rep_t *: (zpat_socket_t *) (s),                                       \
+    zpat_pub_t *: (zpat_socket_t *) (s),                                       \
+    zpat_sub_t *: (zpat_socket_t *) (s),                                       \
+    zpat_push_t *: (zpat_socket_t *) (s),                                      \
+    zpat_pull_t *: (zpat_socket_t *) (s))
+
+// ZPAT_SENDER (s) accepts the roles that send: REQ, REP, PUB, PUSH.
+#define ZPAT_SENDER(s) _Generic ((s),                                          \
+    zpat_req_t *: (zpat_socket_t *) (s),                                       \
+    zpat_rep_t *: (zpat_socket_t *) (s),                                       \
+    zpat_pub_t *: (zpat_socket_t *) (s),                                       \
+    zpat_push_t *: (zpat_socket_t *) (s))
+
+// ZPAT_RECEIVER (s) accepts the roles that receive: REQ, REP, SUB, PULL.
+#define ZPAT_RECEIVER(s) _Generic ((s),                                        \
+    zpat_req_t *: (zpat_socket_t *) (s),                                       \
+    zpat_rep_t *: (zpat_socket_t *) (s),                                       \
+    zpat_sub_t *: (zpat_socket_t *) (s),                                       \
+    zpat_pull_t *: (zpat_socket_t *) (s))
+
+// ZPAT_ONLY (type, s) accepts s only if it has that type.
+#define ZPAT_ONLY(type, s) _Generic ((s), type: (s))
+
+// zpat_destroy (&obj) destroys an object of any role.
+#define zpat_destroy(self_p) _Generic ((self_p),                               \
+    zpat_req_t **: zpat_req_destroy,                                           \
+    zpat_rep_t **: zpat_rep_destroy,                                           \
+    zpat_pub_t **: zpat_pub_destroy,                                           \
+    zpat_sub_t **: zpat_sub_destroy,                                           \
+    zpat_push_t **: zpat_push_destroy,                                         \
+    zpat_pull_t **: zpat_pull_destroy) (self_p)
+
+#define zpat_bind(s, endpoint)  zpat_socket_bind (zpat_socket (s), endpoint)
+#define zpat_connect(s, endpoint) zpat_socket_connect (zpat_socket (s), endpoint)
+#define zpat_endpoint(s)        zpat_socket_endpoint (zpat_socket (s))
+#define zpat_handle(s)          zpat_socket_handle (zpat_socket (s))
+#define zpat_get_options(s, o)  zpat_socket_get_options (zpat_socket (s), o)
+
+#define zpat_set_send_timeout_ms(s, ms) \
+    zpat_socket_set_send_timeout_ms (ZPAT_SENDER (s), ms)
+#define zpat_set_recv_timeout_ms(s, ms) \
+    zpat_socket_set_recv_timeout_ms (ZPAT_RECEIVER (s), ms)
+#define zpat_set_send_hwm(s, n) zpat_socket_set_send_hwm (ZPAT_SENDER (s), n)
+#define zpat_set_recv_hwm(s, n) zpat_socket_set_recv_hwm (ZPAT_RECEIVER (s), n)
+#define zpat_set_linger_ms(s, ms) \
+    zpat_socket_set_linger_ms (zpat_socket (s), ms)
+#define zpat_set_max_msg_bytes(s, n) \
+    zpat_socket_set_max_msg_bytes (zpat_socket (s), n)
+#define zpat_set_reconnect_ivl_ms(s, ms) \
+    zpat_socket_set_reconnect_ivl_ms (zpat_socket (s), ms)
+#define zpat_set_ipv6(s, on)    zpat_socket_set_ipv6 (zpat_socket (s), on)
+
+#define zpat_send(s, data, size) zpat_socket_send (ZPAT_SENDER (s), data, size)
+#define zpat_send_str(s, string) zpat_socket_send_str (ZPAT_SENDER (s), string)
+#define zpat_sendf(s, ...)      zpat_socket_sendf (ZPAT_SENDER (s), __VA_ARGS__)
+#define zpat_send_frames(s, frames, count) \
+    zpat_socket_send_frames (ZPAT_SENDER (s), frames, count)
+#define zpat_send_msg(s, msg)   zpat_socket_send_msg (ZPAT_SENDER (s), msg)
+
+#define zpat_recv(s, buf, size) zpat_socket_recv (ZPAT_RECEIVER (s), buf, size)
+#define zpat_recv_str(s)        zpat_socket_recv_str (ZPAT_RECEIVER (s))
+#define zpat_recv_msg(s, msg)   zpat_socket_recv_msg (ZPAT_RECEIVER (s), msg)
+
+// The role-specific functions, guarded the same way: a pointer to another
+// role is a compile error, not just a warning. To reach a function itself
+// (a function pointer, a binding), wrap its name in parentheses:
+// (zpat_sub_subscribe) (sub, "123").
+#ifndef ZPAT_BUILDING
+#define zpat_req_destroy(p)  zpat_req_destroy (ZPAT_ONLY (zpat_req_t **, p))
+#define zpat_rep_destroy(p)  zpat_rep_destroy (ZPAT_ONLY (zpat_rep_t **, p))
+#define zpat_pub_destroy(p)  zpat_pub_destroy (ZPAT_ONLY (zpat_pub_t **, p))
+#define zpat_sub_destroy(p)  zpat_sub_destroy (ZPAT_ONLY (zpat_sub_t **, p))
+#define zpat_push_destroy(p) zpat_push_destroy (ZPAT_ONLY (zpat_push_t **, p))
+#define zpat_pull_destroy(p) zpat_pull_destroy (ZPAT_ONLY (zpat_pull_t **, p))
+#define zpat_pub_send_topic(s, topic, data, size) \
+    zpat_pub_send_topic (ZPAT_ONLY (zpat_pub_t *, s), topic, data, size)
+#define zpat_pub_subscriptions(s) \
+    zpat_pub_subscriptions (ZPAT_ONLY (zpat_pub_t *, s))
+#define zpat_pub_wait_subscriptions(s, count, timeout_ms) \
+    zpat_pub_wait_subscriptions (ZPAT_ONLY (zpat_pub_t *, s), count, timeout_ms)
+#define zpat_sub_subscribe(s, prefix) \
+    zpat_sub_subscribe (ZPAT_ONLY (zpat_sub_t *, s), prefix)
+#define zpat_sub_unsubscribe(s, prefix) \
+    zpat_sub_unsubscribe (ZPAT_ONLY (zpat_sub_t *, s), prefix)
+#define zpat_sub_recv_topic(s, topic_p, payload_p) \
+    zpat_sub_recv_topic (ZPAT_ONLY (zpat_sub_t *, s), topic_p, payload_p)
+#endif // ZPAT_BUILDING
+
+#endif // __cplusplus
+// clang-format on
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif // ZPAT_H

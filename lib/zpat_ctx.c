@@ -1,0 +1,121 @@
+// zpat_ctx.c - the process-wide context: made on first use inside czmq's
+// process context, ended by zpat_shutdown () or at exit, never hanging.
+// SPDX-License-Identifier: MPL-2.0
+
+#include "zpat_internal.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
+static void *s_ctx;           // czmq's process context, while we use it
+static bool s_shut;           // zpat_shutdown () has ended s_ctx
+static zpat_socket_t *s_live; // every socket not yet destroyed
+
+// At exit, close the sockets the program did not destroy, so that czmq's own
+// exit handler (which runs after this one) can terminate the context: libzmq
+// waits forever for a socket it does not know of, but at most the linger for
+// the messages a closed socket still holds.
+static void
+s_at_exit (void)
+{
+    pthread_mutex_lock (&s_lock);
+    for (zpat_socket_t *it = s_live; it; it = it->next) {
+        if (it->handle) {
+            zmq_close (it->handle);
+            it->handle = NULL;
+        }
+    }
+    s_live = NULL;
+    pthread_mutex_unlock (&s_lock);
+}
+
+// Starts czmq's context without letting czmq take SIGINT and SIGTERM: tell
+// czmq not to, and put back whatever handlers were there in case a czmq
+// version installs its own anyway. Called with s_lock held.
+static void *
+s_start (void)
+{
+    struct sigaction old_int, old_term;
+    sigaction (SIGINT, NULL, &old_int);
+    sigaction (SIGTERM, NULL, &old_term);
+    zsys_handler_set (NULL);
+    void *ctx = zsys_init ();
+    sigaction (SIGINT, &old_int, NULL);
+    sigaction (SIGTERM, &old_term, NULL);
+    // czmq registered its exit handler in zsys_init (); ours, registered
+    // after it, runs before it.
+    if (ctx && atexit (s_at_exit) != 0)
+        return zpat__fail_null (ENOMEM);
+    return ctx;
+}
+
+int
+zpat__ctx_open (zpat_socket_t *core, int type)
+{
+    pthread_mutex_lock (&s_lock);
+    int code = 0;
+    if (s_shut)
+        code = ZPAT_ETERM;
+    else if (!s_ctx) {
+        s_ctx = s_start ();
+        if (!s_ctx)
+            code = errno ? errno : ENOMEM;
+    }
+    if (code == 0) {
+        core->handle = zmq_socket (s_ctx, type);
+        if (!core->handle)
+            code = errno;
+    }
+    if (code == 0) {
+        core->prev = NULL;
+        core->next = s_live;
+        if (s_live)
+            s_live->prev = core;
+        s_live = core;
+    }
+    pthread_mutex_unlock (&s_lock);
+    return code ? zpat__fail (code) : 0;
+}
+
+void
+zpat__ctx_close (zpat_socket_t *core)
+{
+    pthread_mutex_lock (&s_lock);
+    if (core->handle) {
+        zmq_close (core->handle);
+        core->handle = NULL;
+        if (core->prev)
+            core->prev->next = core->next;
+        else
+            s_live = core->next;
+        if (core->next)
+            core->next->prev = core->prev;
+    }
+    // The last socket of a context that was shut down: free the context, so
+    // that the next object starts a new one.
+    if (s_shut && !s_live) {
+        zsys_shutdown ();
+        s_ctx = NULL;
+        s_shut = false;
+    }
+    pthread_mutex_unlock (&s_lock);
+}
+
+void
+zpat_shutdown (void)
+{
+    pthread_mutex_lock (&s_lock);
+    if (s_ctx && !s_shut) {
+        // Wakes every blocked call with ETERM; the sockets stay open until
+        // their owners destroy them.
+        zmq_ctx_shutdown (s_ctx);
+        s_shut = true;
+    }
+    if (s_shut && !s_live) {
+        zsys_shutdown ();
+        s_ctx = NULL;
+        s_shut = false;
+    }
+    pthread_mutex_unlock (&s_lock);
+}

@@ -1,0 +1,112 @@
+// zpat_internal.h - the shared socket core and internal prototypes: the one
+// place in zpat that includes czmq.h and zmq.h.
+// SPDX-License-Identifier: MPL-2.0
+
+#ifndef ZPAT_INTERNAL_H
+#define ZPAT_INTERNAL_H
+
+#include "zpat.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+
+// The word at the start of every live socket core; overwritten on destroy,
+// so a crossed void * or a destroyed object is refused with EINVAL.
+#define ZPAT__TAG_LIVE 0x7a706174u
+#define ZPAT__TAG_DEAD 0x64656164u
+
+// Longest endpoint accepted, in bytes, without its NUL.
+#define ZPAT__ENDPOINT_MAX 255
+
+typedef enum {
+    ZPAT__REQ,
+    ZPAT__REP,
+    ZPAT__PUB,
+    ZPAT__SUB,
+    ZPAT__PUSH,
+    ZPAT__PULL,
+} zpat__role_t;
+
+// A message: frames [0, count) are initialised libzmq messages; the slots
+// from count to capacity are raw memory kept for reuse.
+struct zpat_msg {
+    zmq_msg_t *frames;
+    size_t count;
+    size_t capacity;
+};
+
+// What a socket keeps from a receive that the caller could not take.
+typedef enum {
+    ZPAT__KEPT_NONE,
+    ZPAT__KEPT_ONE,   // one frame, in frame
+    ZPAT__KEPT_MULTI, // several frames, in multi
+} zpat__kept_t;
+
+// The socket core that every role embeds as its first member.
+struct zpat_socket {
+    uint32_t tag;          // ZPAT__TAG_LIVE while the object lives
+    zpat__role_t role;     // which of the six roles
+    void *handle;          // the libzmq socket, in czmq's process context
+    zpat_options_t opts;   // in force now, in setter units (0 is a value)
+    zpat__kept_t kept;     // a received message waiting for the caller
+    zmq_msg_t frame;       // always initialised: scratch for one-frame receives
+    struct zpat_msg multi; // a kept multipart message
+    int subscriptions;     // PUB: live subscriptions seen on the XPUB
+    unsigned sends;        // PUB: sends since the last subscription drain
+    char endpoint[ZPAT__ENDPOINT_MAX + 1]; // last endpoint bound, resolved
+    struct zpat_socket *prev, *next;       // the registry of live sockets
+};
+
+// Sets errno and returns -1, or NULL for the pointer variant.
+static inline int
+zpat__fail (int code)
+{
+    errno = code;
+    return -1;
+}
+
+static inline void *
+zpat__fail_null (int code)
+{
+    errno = code;
+    return NULL;
+}
+
+// True when self is a live socket of a role that can send (or receive).
+bool zpat__socket_check (const zpat_socket_t *self);
+bool zpat__role_sends (zpat__role_t role);
+bool zpat__role_receives (zpat__role_t role);
+
+// Context (zpat_ctx.c): opens a libzmq socket of type for core in the shared
+// context and registers it; closes and unregisters it.
+int zpat__ctx_open (zpat_socket_t *core, int type);
+void zpat__ctx_close (zpat_socket_t *core);
+
+// Signals (zpat_signal.c): the read end of the signal pipe, or -1 when
+// zpat_catch_signals () has not been called.
+int zpat__signal_fd (void);
+
+// Socket core (zpat_socket.c).
+zpat_socket_t *zpat__socket_new (zpat__role_t role, size_t size,
+                                 const char *endpoints,
+                                 const zpat_options_t *opts);
+int zpat__socket_attach (zpat_socket_t *self, const char *endpoints);
+int zpat__socket_destroy (zpat_socket_t *self, zpat__role_t role);
+int zpat__socket_poll (zpat_socket_t *self, short events, int timeout_ms);
+int zpat__socket_recv_kept (zpat_socket_t *self);
+void zpat__socket_drop_kept (zpat_socket_t *self);
+int zpat__socket_send_frame (zpat_socket_t *self, zmq_msg_t *frame, int more,
+                             bool first);
+int64_t zpat__clock_ms (void);
+
+// Messages (zpat_msg.c): the next free frame slot, grown as needed
+// (NULL/ENOMEM); releasing every frame and the slots.
+zmq_msg_t *zpat__msg_slot (struct zpat_msg *self);
+void zpat__msg_fini (struct zpat_msg *self);
+
+// Publisher (zpat_pub.c): reads the subscriptions queued on the XPUB.
+void zpat__pub_drain (zpat_socket_t *self);
+
+#endif // ZPAT_INTERNAL_H

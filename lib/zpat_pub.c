@@ -1,0 +1,95 @@
+// zpat_pub.c - PUB, the publisher: binds by default; sends only, never
+// blocks, and counts the subscriptions that reach it.
+// SPDX-License-Identifier: MPL-2.0
+
+#include "zpat_internal.h"
+
+// The libzmq socket is an XPUB with ZMQ_XPUB_VERBOSER: it publishes as a PUB
+// does, and hands every subscribe (first byte 1) and unsubscribe (first byte
+// 0) to the application, so the publisher can tell when its subscribers are
+// in place instead of sleeping and hoping.
+struct zpat_pub {
+    zpat_socket_t sock;
+};
+
+zpat_pub_t *
+zpat_pub_new (const char *endpoints, const zpat_options_t *opts)
+{
+    return (zpat_pub_t *)zpat__socket_new (ZPAT__PUB, sizeof (zpat_pub_t),
+                                           endpoints, opts);
+}
+
+void
+zpat_pub_destroy (zpat_pub_t **self_p)
+{
+    if (self_p && *self_p &&
+        zpat__socket_destroy (&(*self_p)->sock, ZPAT__PUB) == 0)
+        *self_p = NULL;
+}
+
+void
+zpat__pub_drain (zpat_socket_t *self)
+{
+    zmq_msg_t note;
+    zmq_msg_init (&note);
+    while (zmq_msg_recv (&note, self->handle, ZMQ_DONTWAIT) >= 0) {
+        const unsigned char *bytes = zmq_msg_data (&note);
+        if (zmq_msg_size (&note) >= 1 && bytes[0] == 1)
+            self->subscriptions++;
+        else if (zmq_msg_size (&note) >= 1 && bytes[0] == 0 &&
+                 self->subscriptions > 0)
+            self->subscriptions--;
+    }
+    zmq_msg_close (&note);
+}
+
+static bool
+s_check (zpat_pub_t *self)
+{
+    return self && zpat__socket_check (&self->sock) &&
+           self->sock.role == ZPAT__PUB;
+}
+
+int
+zpat_pub_send_topic (zpat_pub_t *self, const char *topic, const void *data,
+                     size_t size)
+{
+    if (!s_check (self) || !topic || (!data && size))
+        return zpat__fail (EINVAL);
+    zpat_frame_t frames[2] = {{topic, strlen (topic)}, {data, size}};
+    return zpat_socket_send_frames (&self->sock, frames, 2);
+}
+
+int
+zpat_pub_subscriptions (zpat_pub_t *self)
+{
+    if (!s_check (self))
+        return zpat__fail (EINVAL);
+    zpat__pub_drain (&self->sock);
+    return self->sock.subscriptions;
+}
+
+int
+zpat_pub_wait_subscriptions (zpat_pub_t *self, int count, int timeout_ms)
+{
+    if (!s_check (self) || timeout_ms < ZPAT_WAIT_FOREVER)
+        return zpat__fail (EINVAL);
+    int64_t deadline =
+        timeout_ms < 0 ? -1 : zpat__clock_ms () + (int64_t)timeout_ms;
+    while (true) {
+        zpat__pub_drain (&self->sock);
+        if (self->sock.subscriptions >= count)
+            return self->sock.subscriptions;
+        int left = -1;
+        if (deadline >= 0) {
+            left = (int)(deadline - zpat__clock_ms ());
+            if (left <= 0)
+                return zpat__fail (EAGAIN);
+        }
+        int rc = zpat__socket_poll (&self->sock, ZMQ_POLLIN, left);
+        if (rc == -1)
+            return -1;
+        if (rc == 0)
+            return zpat__fail (EAGAIN);
+    }
+}

@@ -1,0 +1,24 @@
+// zpat_pull.c - PULL, the pipeline puller: binds by default;
+// receives only, fairly from every pusher.
+// SPDX-License-Identifier: MPL-2.0
+
+#include "zpat_internal.h"
+
+struct zpat_pull {
+    zpat_socket_t sock;
+};
+
+zpat_pull_t *
+zpat_pull_new (const char *endpoints, const zpat_options_t *opts)
+{
+    return (zpat_pull_t *)zpat__socket_new (ZPAT__PULL, sizeof (zpat_pull_t),
+                                            endpoints, opts);
+}
+
+void
+zpat_pull_destroy (zpat_pull_t **self_p)
+{
+    if (self_p && *self_p &&
+        zpat__socket_destroy (&(*self_p)->sock, ZPAT__PULL) == 0)
+        *self_p = NULL;
+}

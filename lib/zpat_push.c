@@ -1,0 +1,24 @@
+// zpat_push.c - PUSH, the pipeline pusher: connects by default;
+// sends only, each message to one puller.
+// SPDX-License-Identifier: MPL-2.0
+
+#include "zpat_internal.h"
+
+struct zpat_push {
+    zpat_socket_t sock;
+};
+
+zpat_push_t *
+zpat_push_new (const char *endpoints, const zpat_options_t *opts)
+{
+    return (zpat_push_t *)zpat__socket_new (ZPAT__PUSH, sizeof (zpat_push_t),
+                                            endpoints, opts);
+}
+
+void
+zpat_push_destroy (zpat_push_t **self_p)
+{
+    if (self_p && *self_p &&
+        zpat__socket_destroy (&(*self_p)->sock, ZPAT__PUSH) == 0)
+        *self_p = NULL;
+}

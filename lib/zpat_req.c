@@ -1,0 +1,24 @@
+// zpat_req.c - REQ, the request (client) role: connects by default;
+// sends a request, then receives its reply.
+// SPDX-License-Identifier: MPL-2.0
+
+#include "zpat_internal.h"
+
+struct zpat_req {
+    zpat_socket_t sock;
+};
+
+zpat_req_t *
+zpat_req_new (const char *endpoints, const zpat_options_t *opts)
+{
+    return (zpat_req_t *)zpat__socket_new (ZPAT__REQ, sizeof (zpat_req_t),
+                                           endpoints, opts);
+}
+
+void
+zpat_req_destroy (zpat_req_t **self_p)
+{
+    if (self_p && *self_p &&
+        zpat__socket_destroy (&(*self_p)->sock, ZPAT__REQ) == 0)
+        *self_p = NULL;
+}

@@ -1,0 +1,83 @@
+// zpat_signal.c - opt-in SIGINT/SIGTERM handling that wakes blocked calls.
+// SPDX-License-Identifier: MPL-2.0
+
+#include "zpat_internal.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t s_interrupted;
+static int s_pipe[2] = {-1, -1};
+static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
+
+// The handler may run in any thread, so besides setting the flag it writes
+// to a pipe that every blocking wait polls: a call blocked in another thread
+// wakes too, not only the one the kernel picked.
+static void
+s_handler (int signum)
+{
+    (void)signum;
+    int saved = errno;
+    s_interrupted = 1;
+    if (write (s_pipe[1], "!", 1) < 0) {
+        // The pipe is full of earlier signals: the flag says it all.
+    }
+    errno = saved;
+}
+
+static int
+s_nonblocking (int fd)
+{
+    int flags = fcntl (fd, F_GETFL);
+    if (flags == -1 || fcntl (fd, F_SETFL, flags | O_NONBLOCK) == -1)
+        return -1;
+    return fcntl (fd, F_SETFD, FD_CLOEXEC);
+}
+
+int
+zpat_catch_signals (void)
+{
+    pthread_mutex_lock (&s_lock);
+    int rc = 0;
+    if (s_pipe[0] == -1) {
+        int fds[2];
+        rc = pipe (fds);
+        if (rc == 0 && (s_nonblocking (fds[0]) || s_nonblocking (fds[1]))) {
+            int saved = errno;
+            close (fds[0]);
+            close (fds[1]);
+            errno = saved;
+            rc = -1;
+        }
+        if (rc == 0) {
+            s_pipe[0] = fds[0];
+            s_pipe[1] = fds[1];
+        }
+    }
+    if (rc == 0) {
+        // No SA_RESTART: a signal must end a blocking wait, not resume it.
+        struct sigaction action;
+        memset (&action, 0, sizeof action);
+        action.sa_handler = s_handler;
+        sigemptyset (&action.sa_mask);
+        rc = sigaction (SIGINT, &action, NULL);
+        if (rc == 0)
+            rc = sigaction (SIGTERM, &action, NULL);
+    }
+    pthread_mutex_unlock (&s_lock);
+    return rc;
+}
+
+int
+zpat_interrupted (void)
+{
+    return s_interrupted != 0;
+}
+
+int
+zpat__signal_fd (void)
+{
+    return s_pipe[0];
+}

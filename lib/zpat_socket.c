@@ -1,0 +1,738 @@
+// zpat_socket.c - the socket core the six roles share: construction, options,
+// bind/connect, and the only calls to zmq_msg_send and zmq_msg_recv.
+// SPDX-License-Identifier: MPL-2.0
+
+#include "zpat_internal.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <time.h>
+
+// ---------------------------------------------------------------------------
+// Roles
+
+static const struct {
+    int zmq_type;
+    bool sends, receives;
+    char attach; // what a bare endpoint does: '@' bind, '>' connect
+} s_roles[] = {
+    [ZPAT__REQ] = {ZMQ_REQ, true, true, '>'},
+    [ZPAT__REP] = {ZMQ_REP, true, true, '@'},
+    // An XPUB, so that the publisher sees its subscriptions arrive.
+    [ZPAT__PUB] = {ZMQ_XPUB, true, false, '@'},
+    [ZPAT__SUB] = {ZMQ_SUB, false, true, '>'},
+    [ZPAT__PUSH] = {ZMQ_PUSH, true, false, '>'},
+    [ZPAT__PULL] = {ZMQ_PULL, false, true, '@'},
+};
+
+bool
+zpat__socket_check (const zpat_socket_t *self)
+{
+    return self && self->tag == ZPAT__TAG_LIVE;
+}
+
+bool
+zpat__role_sends (zpat__role_t role)
+{
+    return s_roles[role].sends;
+}
+
+bool
+zpat__role_receives (zpat__role_t role)
+{
+    return s_roles[role].receives;
+}
+
+int64_t
+zpat__clock_ms (void)
+{
+    struct timespec now;
+    clock_gettime (CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+// ---------------------------------------------------------------------------
+// Options
+
+typedef enum {
+    OPT_SEND_TIMEOUT,
+    OPT_RECV_TIMEOUT,
+    OPT_SEND_HWM,
+    OPT_RECV_HWM,
+    OPT_LINGER,
+    OPT_MAX_MSG,
+    OPT_RECONNECT_IVL,
+    OPT_IPV6,
+} option_t;
+
+// Checks value (in setter units) for option, and returns what libzmq takes,
+// or sets errno and returns INT64_MIN.
+static int64_t
+s_option_to_zmq (option_t option, int64_t value)
+{
+    switch (option) {
+    case OPT_SEND_TIMEOUT:
+    case OPT_RECV_TIMEOUT:
+        if (value == ZPAT_WAIT_NONE)
+            return 0;
+        if (value >= ZPAT_WAIT_FOREVER && value <= INT_MAX)
+            return value;
+        break;
+    case OPT_SEND_HWM:
+    case OPT_RECV_HWM:
+        if (value == ZPAT_UNLIMITED)
+            return 0; // libzmq's "no limit"
+        if (value > 0 && value <= INT_MAX)
+            return value;
+        break;
+    case OPT_LINGER:
+        // Never infinite: destroying an object must not hang.
+        if (value == ZPAT_WAIT_NONE)
+            return 0;
+        if (value >= 0 && value <= INT_MAX)
+            return value;
+        break;
+    case OPT_MAX_MSG:
+        if (value == ZPAT_UNLIMITED || value > 0)
+            return value;
+        break;
+    case OPT_RECONNECT_IVL:
+        if (value > 0 && value <= INT_MAX)
+            return value;
+        break;
+    case OPT_IPV6:
+        return value != 0;
+    }
+    errno = EINVAL;
+    return INT64_MIN;
+}
+
+static int
+s_set_option (zpat_socket_t *self, option_t option, int64_t value)
+{
+    static const int names[] = {
+        [OPT_SEND_TIMEOUT] = ZMQ_SNDTIMEO,
+        [OPT_RECV_TIMEOUT] = ZMQ_RCVTIMEO,
+        [OPT_SEND_HWM] = ZMQ_SNDHWM,
+        [OPT_RECV_HWM] = ZMQ_RCVHWM,
+        [OPT_LINGER] = ZMQ_LINGER,
+        [OPT_MAX_MSG] = ZMQ_MAXMSGSIZE,
+        [OPT_RECONNECT_IVL] = ZMQ_RECONNECT_IVL,
+        [OPT_IPV6] = ZMQ_IPV6,
+    };
+    if (!zpat__socket_check (self))
+        return zpat__fail (EINVAL);
+    int64_t raw = s_option_to_zmq (option, value);
+    if (raw == INT64_MIN)
+        return -1;
+    int rc;
+    if (option == OPT_MAX_MSG)
+        rc = zmq_setsockopt (self->handle, names[option], &raw, sizeof raw);
+    else {
+        int small = (int)raw;
+        rc = zmq_setsockopt (self->handle, names[option], &small, sizeof small);
+    }
+    if (rc == -1)
+        return -1;
+    zpat_options_t *o = &self->opts;
+    int stored = (int)value == ZPAT_WAIT_NONE ? 0 : (int)value;
+    switch (option) {
+    case OPT_SEND_TIMEOUT:
+        o->send_timeout_ms = stored;
+        break;
+    case OPT_RECV_TIMEOUT:
+        o->recv_timeout_ms = stored;
+        break;
+    case OPT_SEND_HWM:
+        o->send_hwm = (int)value;
+        break;
+    case OPT_RECV_HWM:
+        o->recv_hwm = (int)value;
+        break;
+    case OPT_LINGER:
+        o->linger_ms = stored;
+        break;
+    case OPT_MAX_MSG:
+        o->max_msg_bytes = value;
+        break;
+    case OPT_RECONNECT_IVL:
+        o->reconnect_ivl_ms = (int)value;
+        break;
+    case OPT_IPV6:
+        o->ipv6 = value != 0;
+        break;
+    }
+    return 0;
+}
+
+// Applies a constructor's options, where 0 means the default.
+static int
+s_apply_options (zpat_socket_t *self, const zpat_options_t *opts)
+{
+    static const zpat_options_t none;
+    if (!opts)
+        opts = &none;
+    const struct {
+        option_t option;
+        int64_t given, fallback;
+    } table[] = {
+        {OPT_SEND_TIMEOUT, opts->send_timeout_ms, ZPAT_WAIT_FOREVER},
+        {OPT_RECV_TIMEOUT, opts->recv_timeout_ms, ZPAT_WAIT_FOREVER},
+        {OPT_SEND_HWM, opts->send_hwm, 1000},
+        {OPT_RECV_HWM, opts->recv_hwm, 1000},
+        {OPT_LINGER, opts->linger_ms, ZPAT_DEFAULT_LINGER_MS},
+        {OPT_MAX_MSG, opts->max_msg_bytes, ZPAT_DEFAULT_MAX_MSG_BYTES},
+        {OPT_RECONNECT_IVL, opts->reconnect_ivl_ms, 100},
+        {OPT_IPV6, opts->ipv6, 0},
+    };
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+        int64_t value = table[i].given ? table[i].given : table[i].fallback;
+        if (s_set_option (self, table[i].option, value) == -1)
+            return -1;
+    }
+    return 0;
+}
+
+int
+zpat_socket_set_send_timeout_ms (zpat_socket_t *self, int ms)
+{
+    return s_set_option (self, OPT_SEND_TIMEOUT, ms);
+}
+
+int
+zpat_socket_set_recv_timeout_ms (zpat_socket_t *self, int ms)
+{
+    return s_set_option (self, OPT_RECV_TIMEOUT, ms);
+}
+
+int
+zpat_socket_set_send_hwm (zpat_socket_t *self, int messages)
+{
+    return s_set_option (self, OPT_SEND_HWM, messages);
+}
+
+int
+zpat_socket_set_recv_hwm (zpat_socket_t *self, int messages)
+{
+    return s_set_option (self, OPT_RECV_HWM, messages);
+}
+
+int
+zpat_socket_set_linger_ms (zpat_socket_t *self, int ms)
+{
+    return s_set_option (self, OPT_LINGER, ms);
+}
+
+int
+zpat_socket_set_max_msg_bytes (zpat_socket_t *self, int64_t bytes)
+{
+    return s_set_option (self, OPT_MAX_MSG, bytes);
+}
+
+int
+zpat_socket_set_reconnect_ivl_ms (zpat_socket_t *self, int ms)
+{
+    return s_set_option (self, OPT_RECONNECT_IVL, ms);
+}
+
+int
+zpat_socket_set_ipv6 (zpat_socket_t *self, int on)
+{
+    return s_set_option (self, OPT_IPV6, on);
+}
+
+int
+zpat_socket_get_options (zpat_socket_t *self, zpat_options_t *opts)
+{
+    if (!zpat__socket_check (self) || !opts)
+        return zpat__fail (EINVAL);
+    *opts = self->opts;
+    if (opts->send_timeout_ms == 0)
+        opts->send_timeout_ms = ZPAT_WAIT_NONE;
+    if (opts->recv_timeout_ms == 0)
+        opts->recv_timeout_ms = ZPAT_WAIT_NONE;
+    if (opts->linger_ms == 0)
+        opts->linger_ms = ZPAT_WAIT_NONE;
+    return 0;
+}
+
+// ---------------------------------------------------------------------------
+// Endpoints
+
+// libzmq reports an unknown transport as EPROTONOSUPPORT; to the caller it
+// is one more malformed endpoint.
+static int
+s_endpoint_error (void)
+{
+    return zpat__fail (errno == EPROTONOSUPPORT ? EINVAL : errno);
+}
+
+static bool
+s_endpoint_ok (const char *endpoint)
+{
+    return endpoint && *endpoint && strlen (endpoint) <= ZPAT__ENDPOINT_MAX;
+}
+
+int
+zpat_socket_bind (zpat_socket_t *self, const char *endpoint)
+{
+    if (!zpat__socket_check (self) || !s_endpoint_ok (endpoint))
+        return zpat__fail (EINVAL);
+    if (zmq_bind (self->handle, endpoint) == -1)
+        return s_endpoint_error ();
+    size_t size = sizeof self->endpoint;
+    if (zmq_getsockopt (self->handle, ZMQ_LAST_ENDPOINT, self->endpoint,
+                        &size) == -1)
+        snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint);
+    return 0;
+}
+
+int
+zpat_socket_connect (zpat_socket_t *self, const char *endpoint)
+{
+    if (!zpat__socket_check (self) || !s_endpoint_ok (endpoint))
+        return zpat__fail (EINVAL);
+    if (zmq_connect (self->handle, endpoint) == -1)
+        return s_endpoint_error ();
+    return 0;
+}
+
+const char *
+zpat_socket_endpoint (zpat_socket_t *self)
+{
+    if (!zpat__socket_check (self) || !self->endpoint[0])
+        return zpat__fail_null (EINVAL);
+    return self->endpoint;
+}
+
+void *
+zpat_socket_handle (zpat_socket_t *self)
+{
+    if (!zpat__socket_check (self))
+        return zpat__fail_null (EINVAL);
+    return self->handle;
+}
+
+// Attaches a comma-separated list: "@ep" binds, ">ep" connects, a bare
+// endpoint does what the role usually does.
+int
+zpat__socket_attach (zpat_socket_t *self, const char *endpoints)
+{
+    if (!*endpoints)
+        return zpat__fail (EINVAL);
+    const char *at = endpoints;
+    while (true) {
+        const char *comma = strchr (at, ',');
+        size_t length = comma ? (size_t)(comma - at) : strlen (at);
+        char mode = s_roles[self->role].attach;
+        if (length && (*at == '@' || *at == '>')) {
+            mode = *at++;
+            length--;
+        }
+        if (length == 0 || length > ZPAT__ENDPOINT_MAX)
+            return zpat__fail (EINVAL);
+        char endpoint[ZPAT__ENDPOINT_MAX + 1];
+        memcpy (endpoint, at, length);
+        endpoint[length] = 0;
+        int rc = mode == '@' ? zpat_socket_bind (self, endpoint)
+                             : zpat_socket_connect (self, endpoint);
+        if (rc == -1)
+            return -1;
+        if (!comma)
+            return 0;
+        at = comma + 1;
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Lifecycle
+
+zpat_socket_t *
+zpat__socket_new (zpat__role_t role, size_t size, const char *endpoints,
+                  const zpat_options_t *opts)
+{
+    zpat_socket_t *self = calloc (1, size);
+    if (!self)
+        return zpat__fail_null (ENOMEM);
+    self->role = role;
+    zmq_msg_init (&self->frame);
+    if (zpat__ctx_open (self, s_roles[role].zmq_type) == -1) {
+        int saved = errno;
+        free (self);
+        return zpat__fail_null (saved);
+    }
+    self->tag = ZPAT__TAG_LIVE;
+    int rc = s_apply_options (self, opts);
+    if (rc == 0 && role == ZPAT__PUB) {
+        // Every subscribe and unsubscribe, duplicates included, reaches the
+        // publisher, so that it can count them.
+        int on = 1;
+        rc = zmq_setsockopt (self->handle, ZMQ_XPUB_VERBOSER, &on, sizeof on);
+    }
+    if (rc == 0 && endpoints)
+        rc = zpat__socket_attach (self, endpoints);
+    if (rc == -1) {
+        int saved = errno;
+        zpat__socket_destroy (self, role);
+        return zpat__fail_null (saved);
+    }
+    return self;
+}
+
+int
+zpat__socket_destroy (zpat_socket_t *self, zpat__role_t role)
+{
+    if (!zpat__socket_check (self) || self->role != role)
+        return -1;
+    zpat__socket_drop_kept (self);
+    zmq_msg_close (&self->frame);
+    zpat__msg_fini (&self->multi);
+    zpat__ctx_close (self);
+    self->tag = ZPAT__TAG_DEAD;
+    free (self);
+    return 0;
+}
+
+// ---------------------------------------------------------------------------
+// Waiting
+
+// Waits until the socket is ready for events, the signal pipe fires, or
+// timeout_ms (-1 forever) runs out. Returns 1 ready, 0 timed out, or -1 with
+// EINTR or ZPAT_ETERM.
+int
+zpat__socket_poll (zpat_socket_t *self, short events, int timeout_ms)
+{
+    int64_t deadline = timeout_ms < 0 ? -1 : zpat__clock_ms () + timeout_ms;
+    while (true) {
+        zmq_pollitem_t items[2] = {
+            {self->handle, 0, events, 0},
+            {NULL, zpat__signal_fd (), ZMQ_POLLIN, 0},
+        };
+        int count = items[1].fd == -1 ? 1 : 2;
+        if (count == 2 && zpat_interrupted ())
+            return zpat__fail (EINTR);
+        long wait = -1;
+        if (deadline >= 0) {
+            wait = (long)(deadline - zpat__clock_ms ());
+            if (wait < 0)
+                wait = 0;
+        }
+        int rc = zmq_poll (items, count, wait);
+        if (rc == -1 && errno == EINTR && !zpat_interrupted ())
+            continue; // a signal zpat was not asked to catch
+        if (rc == -1)
+            return -1;
+        if (items[0].revents & events)
+            return 1;
+        if (count == 2 && (items[1].revents || zpat_interrupted ()))
+            return zpat__fail (EINTR);
+        if (deadline >= 0 && zpat__clock_ms () >= deadline)
+            return 0;
+    }
+}
+
+// Runs a send or receive of one frame with the caller's timeout. Without
+// zpat_catch_signals () libzmq blocks by itself, honouring the socket's
+// timeout, and a stray EINTR is retried. With it, the call first tries not to
+// wait, then polls the socket together with the signal pipe.
+//
+// Only a message's first frame can wait: libzmq takes (or delivers) the rest
+// of a multipart message together with the first, so later frames pass
+// first = false and are never cut off by a signal or a timeout half-way.
+static int
+s_transfer (zpat_socket_t *self, zmq_msg_t *frame, int flags, bool sending,
+            bool first)
+{
+    if (!first || zpat__signal_fd () == -1) {
+        while (true) {
+            int rc = sending ? zmq_msg_send (frame, self->handle, flags)
+                             : zmq_msg_recv (frame, self->handle, flags);
+            if (rc >= 0 || errno != EINTR)
+                return rc;
+        }
+    }
+    if (zpat_interrupted ())
+        return zpat__fail (EINTR);
+    int timeout =
+        sending ? self->opts.send_timeout_ms : self->opts.recv_timeout_ms;
+    int64_t deadline = timeout < 0 ? -1 : zpat__clock_ms () + timeout;
+    while (true) {
+        int rc = sending
+                     ? zmq_msg_send (frame, self->handle, flags | ZMQ_DONTWAIT)
+                     : zmq_msg_recv (frame, self->handle, flags | ZMQ_DONTWAIT);
+        if (rc >= 0 || errno != EAGAIN)
+            return rc;
+        int left = -1;
+        if (deadline >= 0) {
+            left = (int)(deadline - zpat__clock_ms ());
+            if (left <= 0)
+                return zpat__fail (EAGAIN);
+        }
+        rc = zpat__socket_poll (self, sending ? ZMQ_POLLOUT : ZMQ_POLLIN, left);
+        if (rc == -1)
+            return -1;
+        if (rc == 0)
+            return zpat__fail (EAGAIN);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Sending
+
+static int
+s_check_sender (zpat_socket_t *self)
+{
+    if (!zpat__socket_check (self) || !s_roles[self->role].sends)
+        return zpat__fail (EINVAL);
+    return 0;
+}
+
+// A publisher reads the subscriptions piling up on its XPUB now and then,
+// so that they cannot grow without bound.
+static void
+s_after_send (zpat_socket_t *self)
+{
+    if (self->role == ZPAT__PUB && (++self->sends & 255) == 0)
+        zpat__pub_drain (self);
+}
+
+int
+zpat__socket_send_frame (zpat_socket_t *self, zmq_msg_t *frame, int more,
+                         bool first)
+{
+    return s_transfer (self, frame, more ? ZMQ_SNDMORE : 0, true, first);
+}
+
+int
+zpat_socket_send (zpat_socket_t *self, const void *data, size_t size)
+{
+    if (s_check_sender (self) == -1 || (!data && size))
+        return zpat__fail (EINVAL);
+    zmq_msg_t frame;
+    if (zmq_msg_init_size (&frame, size) == -1)
+        return zpat__fail (ENOMEM);
+    if (size)
+        memcpy (zmq_msg_data (&frame), data, size);
+    if (zpat__socket_send_frame (self, &frame, 0, true) == -1) {
+        int saved = errno;
+        zmq_msg_close (&frame);
+        return zpat__fail (saved);
+    }
+    s_after_send (self);
+    return 0;
+}
+
+int
+zpat_socket_send_str (zpat_socket_t *self, const char *string)
+{
+    if (!string)
+        return zpat__fail (EINVAL);
+    return zpat_socket_send (self, string, strlen (string));
+}
+
+int
+zpat_socket_sendf (zpat_socket_t *self, const char *format, ...)
+{
+    if (s_check_sender (self) == -1 || !format)
+        return zpat__fail (EINVAL);
+    char small[256];
+    va_list args;
+    va_start (args, format);
+    int length = vsnprintf (small, sizeof small, format, args);
+    va_end (args);
+    if (length < 0)
+        return zpat__fail (EINVAL);
+    if ((size_t)length < sizeof small)
+        return zpat_socket_send (self, small, (size_t)length);
+    char *large = malloc ((size_t)length + 1);
+    if (!large)
+        return zpat__fail (ENOMEM);
+    va_start (args, format);
+    vsnprintf (large, (size_t)length + 1, format, args);
+    va_end (args);
+    int rc = zpat_socket_send (self, large, (size_t)length);
+    int saved = errno;
+    free (large);
+    errno = saved;
+    return rc;
+}
+
+int
+zpat_socket_send_frames (zpat_socket_t *self, const zpat_frame_t *frames,
+                         size_t count)
+{
+    if (s_check_sender (self) == -1 || !frames || count == 0)
+        return zpat__fail (EINVAL);
+    for (size_t i = 0; i < count; i++)
+        if (!frames[i].data && frames[i].size)
+            return zpat__fail (EINVAL);
+    for (size_t i = 0; i < count; i++) {
+        zmq_msg_t frame;
+        if (zmq_msg_init_size (&frame, frames[i].size) == -1)
+            return zpat__fail (ENOMEM);
+        if (frames[i].size)
+            memcpy (zmq_msg_data (&frame), frames[i].data, frames[i].size);
+        if (zpat__socket_send_frame (self, &frame, i + 1 < count, i == 0) ==
+            -1) {
+            int saved = errno;
+            zmq_msg_close (&frame);
+            return zpat__fail (saved);
+        }
+    }
+    s_after_send (self);
+    return 0;
+}
+
+int
+zpat_socket_send_msg (zpat_socket_t *self, zpat_msg_t *msg)
+{
+    if (s_check_sender (self) == -1 || !msg || msg->count == 0)
+        return zpat__fail (EINVAL);
+    for (size_t i = 0; i < msg->count; i++) {
+        if (zpat__socket_send_frame (self, &msg->frames[i], i + 1 < msg->count,
+                                     i == 0) == -1)
+            return -1;
+    }
+    // libzmq has emptied every frame it took; nothing is left to close.
+    msg->count = 0;
+    s_after_send (self);
+    return 0;
+}
+
+// ---------------------------------------------------------------------------
+// Receiving
+
+static int
+s_check_receiver (zpat_socket_t *self)
+{
+    if (!zpat__socket_check (self) || !s_roles[self->role].receives)
+        return zpat__fail (EINVAL);
+    return 0;
+}
+
+void
+zpat__socket_drop_kept (zpat_socket_t *self)
+{
+    // Closing and re-initialising releases a large frame's memory at once.
+    zmq_msg_close (&self->frame);
+    zmq_msg_init (&self->frame);
+    zpat_msg_reset (&self->multi);
+    self->kept = ZPAT__KEPT_NONE;
+}
+
+// Receives a multipart message whose first frame is in first into msg.
+// libzmq delivers a message whole, so the other frames are already there.
+static int
+s_recv_rest (zpat_socket_t *self, zmq_msg_t *first, struct zpat_msg *msg)
+{
+    zpat_msg_reset (msg);
+    bool more = true;
+    while (more) {
+        zmq_msg_t *slot = zpat__msg_slot (msg);
+        if (!slot) {
+            // Out of memory mid-message: read the rest so that the socket
+            // stays usable, and say so.
+            zmq_msg_t skip;
+            zmq_msg_init (&skip);
+            do {
+                if (zmq_msg_recv (&skip, self->handle, 0) == -1)
+                    break;
+            } while (zmq_msg_more (&skip));
+            zmq_msg_close (&skip);
+            zpat_msg_reset (msg);
+            return zpat__fail (ENOMEM);
+        }
+        zmq_msg_init (slot);
+        if (msg->count == 0)
+            zmq_msg_move (slot, first);
+        else if (s_transfer (self, slot, 0, false, false) == -1) {
+            int saved = errno;
+            zmq_msg_close (slot);
+            zpat_msg_reset (msg);
+            return zpat__fail (saved);
+        }
+        msg->count++;
+        more = zmq_msg_more (slot);
+    }
+    return 0;
+}
+
+// Makes sure a whole message is kept in self, receiving one if none is.
+int
+zpat__socket_recv_kept (zpat_socket_t *self)
+{
+    if (self->kept != ZPAT__KEPT_NONE)
+        return 0;
+    if (s_transfer (self, &self->frame, 0, false, true) == -1)
+        return -1;
+    if (!zmq_msg_more (&self->frame)) {
+        self->kept = ZPAT__KEPT_ONE;
+        return 0;
+    }
+    if (s_recv_rest (self, &self->frame, &self->multi) == -1)
+        return -1;
+    self->kept = ZPAT__KEPT_MULTI;
+    return 0;
+}
+
+int
+zpat_socket_recv (zpat_socket_t *self, void *buf, size_t size)
+{
+    if (s_check_receiver (self) == -1 || (!buf && size))
+        return zpat__fail (EINVAL);
+    if (zpat__socket_recv_kept (self) == -1)
+        return -1;
+    if (self->kept == ZPAT__KEPT_MULTI)
+        return zpat__fail (ZPAT_EFRAMES);
+    size_t length = zmq_msg_size (&self->frame);
+    if (length > size || length > INT_MAX)
+        return zpat__fail (EMSGSIZE);
+    if (length)
+        memcpy (buf, zmq_msg_data (&self->frame), length);
+    zpat__socket_drop_kept (self);
+    return (int)length;
+}
+
+char *
+zpat_socket_recv_str (zpat_socket_t *self)
+{
+    if (s_check_receiver (self) == -1)
+        return zpat__fail_null (EINVAL);
+    if (zpat__socket_recv_kept (self) == -1)
+        return NULL;
+    if (self->kept == ZPAT__KEPT_MULTI)
+        return zpat__fail_null (ZPAT_EFRAMES);
+    size_t length = zmq_msg_size (&self->frame);
+    char *string = malloc (length + 1);
+    if (!string)
+        return zpat__fail_null (ENOMEM);
+    if (length)
+        memcpy (string, zmq_msg_data (&self->frame), length);
+    string[length] = 0;
+    zpat__socket_drop_kept (self);
+    return string;
+}
+
+int
+zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
+{
+    if (s_check_receiver (self) == -1 || !msg)
+        return zpat__fail (EINVAL);
+    zpat_msg_reset (msg);
+    zmq_msg_t *slot = zpat__msg_slot (msg);
+    if (!slot || zpat__socket_recv_kept (self) == -1)
+        return -1;
+    if (self->kept == ZPAT__KEPT_MULTI) {
+        // Hand the kept frames over by swapping arrays: no copy, and the
+        // caller's spare slots become the socket's.
+        struct zpat_msg spare = *msg;
+        *msg = self->multi;
+        self->multi = spare;
+    } else {
+        zmq_msg_init (slot);
+        zmq_msg_move (slot, &self->frame);
+        msg->count = 1;
+    }
+    self->kept = ZPAT__KEPT_NONE;
+    return (int)msg->count;
+}
