@@ -1,0 +1,33 @@
+// testutil.c - helpers shared by the Check suites.
+// SPDX-License-Identifier: MPL-2.0
+
+#include "testutil.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+char *
+tu_endpoint (char *buf, size_t size, const char *transport)
+{
+    static unsigned counter;
+    counter++;
+    if (strcmp (transport, "tcp") == 0)
+        snprintf (buf, size, "tcp://127.0.0.1:*");
+    else if (strcmp (transport, "ipc") == 0)
+        snprintf (buf, size, "ipc:///tmp/zpat-test-%ld-%u", (long) getpid (),
+                  counter);
+    else
+        snprintf (buf, size, "inproc://zpat-test-%ld-%u", (long) getpid (),
+                  counter);
+    return buf;
+}
+
+long long
+tu_now_ms (void)
+{
+    struct timespec now;
+    clock_gettime (CLOCK_MONOTONIC, &now);
+    return (long long) now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}

@@ -1,0 +1,19 @@
+// testutil.h - small helpers shared by the Check suites: unique endpoint
+// names, so suites can run side by side.
+// SPDX-License-Identifier: MPL-2.0
+
+#ifndef ZPAT_TESTUTIL_H
+#define ZPAT_TESTUTIL_H
+
+#include <stddef.h>
+
+// tu_endpoint writes a fresh endpoint for transport ("inproc", "ipc" or
+// "tcp") into buf and returns buf: a unique inproc:// name, a unique ipc://
+// path under /tmp, or "tcp://127.0.0.1:*" (bind it, then read the real
+// endpoint back with zpat_endpoint).
+char *tu_endpoint (char *buf, size_t size, const char *transport);
+
+// tu_now_ms returns a monotonic clock in milliseconds.
+long long tu_now_ms (void);
+
+#endif
