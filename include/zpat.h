@@ -186,7 +186,8 @@ typedef struct zpat_pull zpat_pull_t;     // pipeline puller: recv only
 // ZPAT_ETERM after zpat_shutdown (), EMFILE when no more sockets can be made,
 // or another libzmq bind/connect code. Nothing is left behind on failure.
 //
-// Every destroy function closes the socket (messages already sent get up to
+// Every destroy function unbinds every endpoint (an inproc:// name can be
+// bound again at once), closes the socket (messages already sent get up to
 // the linger to leave), frees the object and sets *self_p to NULL. NULL, or
 // a pointer to NULL, does nothing.
 
@@ -226,8 +227,10 @@ ZPAT_EXPORT int zpat_pub_send_topic (zpat_pub_t *self, const char *topic,
                                      const void *data, size_t size);
 
 // zpat_pub_subscriptions returns how many subscriptions the publisher's
-// connected subscribers hold now (a subscriber with two prefixes counts two;
-// one that disconnects stops counting). Does not block.
+// connected subscribers hold now: a zpat subscriber counts once per distinct
+// prefix it holds; one that unsubscribes or disconnects stops counting. The
+// count follows what libzmq has processed, so a departure can take a few
+// calls (a few milliseconds) to show. Does not block.
 ZPAT_EXPORT int zpat_pub_subscriptions (zpat_pub_t *self);
 
 // zpat_pub_wait_subscriptions waits until at least count subscriptions are in
@@ -244,7 +247,8 @@ ZPAT_EXPORT int zpat_pub_wait_subscriptions (zpat_pub_t *self, int count,
 // than 65,536 bytes), ZPAT_ESUBLEN (a length libzmq would never deliver).
 ZPAT_EXPORT int zpat_sub_subscribe (zpat_sub_t *self, const char *prefix);
 
-// zpat_sub_unsubscribe removes one subscription made with prefix.
+// zpat_sub_unsubscribe removes one subscription made with prefix; EINVAL when
+// the subscriber holds no subscription to prefix.
 ZPAT_EXPORT int zpat_sub_unsubscribe (zpat_sub_t *self, const char *prefix);
 
 // zpat_sub_recv_topic receives a topic + payload message (two frames, as
@@ -322,7 +326,10 @@ ZPAT_EXPORT int zpat_msg_add_zc (zpat_msg_t *self, void *data, size_t size,
 
 // zpat_socket_bind binds to one more endpoint. "tcp://127.0.0.1:*" picks a
 // free port; zpat_socket_endpoint tells which. Errors: EINVAL (a malformed
-// endpoint or unknown transport), EADDRINUSE, EADDRNOTAVAIL, ZPAT_ETERM.
+// endpoint, a tcp:// port that is not "*" or 0 to 65535, an unknown
+// transport), EADDRINUSE, EADDRNOTAVAIL, ZPAT_ETERM. A port this process
+// released within the last second (libzmq frees it in the background) is
+// waited for, up to a second, rather than refused.
 ZPAT_EXPORT int zpat_socket_bind (zpat_socket_t *self, const char *endpoint);
 
 // zpat_socket_connect connects to one more endpoint; the connection is made,
@@ -343,7 +350,7 @@ ZPAT_EXPORT void *zpat_socket_handle (zpat_socket_t *self);
 // field of the same name means, except that 0 is a value here, not "the
 // default" (a timeout or linger of 0 ms). High-water marks and the maximum
 // message size apply to connections made after the call. EINVAL for a value
-// out of range.
+// out of range, or for a direction the role lacks (a send timeout on a SUB).
 ZPAT_EXPORT int zpat_socket_set_send_timeout_ms (zpat_socket_t *self, int ms);
 ZPAT_EXPORT int zpat_socket_set_recv_timeout_ms (zpat_socket_t *self, int ms);
 ZPAT_EXPORT int zpat_socket_set_send_hwm (zpat_socket_t *self, int messages);

@@ -12,6 +12,15 @@ static void *s_ctx;           // czmq's process context, while we use it
 static bool s_shut;           // zpat_shutdown () has ended s_ctx
 static zpat_socket_t *s_live; // every socket not yet destroyed
 
+// tcp:// ports released lately: libzmq closes a listener in its I/O thread
+// after zmq_unbind/zmq_close return, so a quick re-bind can meet EADDRINUSE.
+#define RECENT_PORTS 16
+static struct {
+    long port;
+    int64_t when_ms;
+} s_recent[RECENT_PORTS];
+static size_t s_recent_next;
+
 // At exit, close the sockets the program did not destroy, so that czmq's own
 // exit handler (which runs after this one) can terminate the context: libzmq
 // waits forever for a socket it does not know of, but at most the linger for
@@ -118,4 +127,26 @@ zpat_shutdown (void)
         s_shut = false;
     }
     pthread_mutex_unlock (&s_lock);
+}
+
+void
+zpat__ctx_released (long port)
+{
+    pthread_mutex_lock (&s_lock);
+    s_recent[s_recent_next].port = port;
+    s_recent[s_recent_next].when_ms = zpat__clock_ms ();
+    s_recent_next = (s_recent_next + 1) % RECENT_PORTS;
+    pthread_mutex_unlock (&s_lock);
+}
+
+bool
+zpat__ctx_recently_released (long port)
+{
+    int64_t now = zpat__clock_ms ();
+    bool found = false;
+    pthread_mutex_lock (&s_lock);
+    for (size_t i = 0; i < RECENT_PORTS && !found; i++)
+        found = s_recent[i].port == port && now - s_recent[i].when_ms < 1000;
+    pthread_mutex_unlock (&s_lock);
+    return found;
 }

@@ -56,7 +56,9 @@ struct zpat_socket {
     int subscriptions;     // PUB: live subscriptions seen on the XPUB
     unsigned sends;        // PUB: sends since the last subscription drain
     char endpoint[ZPAT__ENDPOINT_MAX + 1]; // last endpoint bound, resolved
-    struct zpat_socket *prev, *next;       // the registry of live sockets
+    char **bound; // every endpoint bound, resolved, to unbind on destroy
+    size_t bound_count;
+    struct zpat_socket *prev, *next; // the registry of live sockets
 };
 
 // Sets errno and returns -1, or NULL for the pointer variant.
@@ -83,6 +85,11 @@ bool zpat__role_receives (zpat__role_t role);
 // context and registers it; closes and unregisters it.
 int zpat__ctx_open (zpat_socket_t *core, int type);
 void zpat__ctx_close (zpat_socket_t *core);
+
+// Notes that this process just released a tcp:// port, and asks whether it
+// did so within the last second.
+void zpat__ctx_released (long port);
+bool zpat__ctx_recently_released (long port);
 
 // Signals (zpat_signal.c): the read end of the signal pipe, or -1 when
 // zpat_catch_signals () has not been called.

@@ -107,33 +107,10 @@ s_option_to_zmq (option_t option, int64_t value)
     return INT64_MIN;
 }
 
-static int
-s_set_option (zpat_socket_t *self, option_t option, int64_t value)
+// Records value (already checked) as the option in force.
+static void
+s_store (zpat_socket_t *self, option_t option, int64_t value)
 {
-    static const int names[] = {
-        [OPT_SEND_TIMEOUT] = ZMQ_SNDTIMEO,
-        [OPT_RECV_TIMEOUT] = ZMQ_RCVTIMEO,
-        [OPT_SEND_HWM] = ZMQ_SNDHWM,
-        [OPT_RECV_HWM] = ZMQ_RCVHWM,
-        [OPT_LINGER] = ZMQ_LINGER,
-        [OPT_MAX_MSG] = ZMQ_MAXMSGSIZE,
-        [OPT_RECONNECT_IVL] = ZMQ_RECONNECT_IVL,
-        [OPT_IPV6] = ZMQ_IPV6,
-    };
-    if (!zpat__socket_check (self))
-        return zpat__fail (EINVAL);
-    int64_t raw = s_option_to_zmq (option, value);
-    if (raw == INT64_MIN)
-        return -1;
-    int rc;
-    if (option == OPT_MAX_MSG)
-        rc = zmq_setsockopt (self->handle, names[option], &raw, sizeof raw);
-    else {
-        int small = (int)raw;
-        rc = zmq_setsockopt (self->handle, names[option], &small, sizeof small);
-    }
-    if (rc == -1)
-        return -1;
     zpat_options_t *o = &self->opts;
     int stored = (int)value == ZPAT_WAIT_NONE ? 0 : (int)value;
     switch (option) {
@@ -162,6 +139,51 @@ s_set_option (zpat_socket_t *self, option_t option, int64_t value)
         o->ipv6 = value != 0;
         break;
     }
+}
+
+// True when option means something for self's role.
+static bool
+s_applies (const zpat_socket_t *self, option_t option)
+{
+    if (option == OPT_SEND_TIMEOUT || option == OPT_SEND_HWM)
+        return s_roles[self->role].sends;
+    if (option == OPT_RECV_TIMEOUT || option == OPT_RECV_HWM)
+        return s_roles[self->role].receives;
+    return true;
+}
+
+static int
+s_set_option (zpat_socket_t *self, option_t option, int64_t value)
+{
+    static const int names[] = {
+        [OPT_SEND_TIMEOUT] = ZMQ_SNDTIMEO,
+        [OPT_RECV_TIMEOUT] = ZMQ_RCVTIMEO,
+        [OPT_SEND_HWM] = ZMQ_SNDHWM,
+        [OPT_RECV_HWM] = ZMQ_RCVHWM,
+        [OPT_LINGER] = ZMQ_LINGER,
+        [OPT_MAX_MSG] = ZMQ_MAXMSGSIZE,
+        [OPT_RECONNECT_IVL] = ZMQ_RECONNECT_IVL,
+        [OPT_IPV6] = ZMQ_IPV6,
+    };
+    if (!zpat__socket_check (self))
+        return zpat__fail (EINVAL);
+    // The direction options only on the roles that move messages that way,
+    // as the generic setter macros already insist at compile time.
+    if (!s_applies (self, option))
+        return zpat__fail (EINVAL);
+    int64_t raw = s_option_to_zmq (option, value);
+    if (raw == INT64_MIN)
+        return -1;
+    int rc;
+    if (option == OPT_MAX_MSG)
+        rc = zmq_setsockopt (self->handle, names[option], &raw, sizeof raw);
+    else {
+        int small = (int)raw;
+        rc = zmq_setsockopt (self->handle, names[option], &small, sizeof small);
+    }
+    if (rc == -1)
+        return -1;
+    s_store (self, option, value);
     return 0;
 }
 
@@ -187,8 +209,14 @@ s_apply_options (zpat_socket_t *self, const zpat_options_t *opts)
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
         int64_t value = table[i].given ? table[i].given : table[i].fallback;
-        if (s_set_option (self, table[i].option, value) == -1)
-            return -1;
+        option_t option = table[i].option;
+        if (s_applies (self, option)) {
+            if (s_set_option (self, option, value) == -1)
+                return -1;
+        } else if (s_option_to_zmq (option, value) == INT64_MIN)
+            return -1; // refused even where it would not apply
+        else
+            s_store (self, option, value);
     }
     return 0;
 }
@@ -267,10 +295,89 @@ s_endpoint_error (void)
     return zpat__fail (errno == EPROTONOSUPPORT ? EINVAL : errno);
 }
 
+// Returns the port of a tcp:// endpoint (0 for "*"), -1 for another
+// transport, or -2 when the port is not "*" or a number up to 65535: libzmq
+// 4.3.4 takes "tcp://*:99999" as port 34463 and "5x" as 5, so zpat checks.
+static long
+s_tcp_port (const char *endpoint)
+{
+    if (strncmp (endpoint, "tcp://", 6) != 0)
+        return -1;
+    const char *colon = strrchr (endpoint + 6, ':');
+    if (!colon)
+        return -2;
+    const char *digits = colon + 1;
+    if (strcmp (digits, "*") == 0)
+        return 0;
+    size_t count = strspn (digits, "0123456789");
+    if (count == 0 || count > 5 || digits[count] != 0)
+        return -2;
+    long port = strtol (digits, NULL, 10);
+    return port <= 65535 ? port : -2;
+}
+
 static bool
 s_endpoint_ok (const char *endpoint)
 {
-    return endpoint && *endpoint && strlen (endpoint) <= ZPAT__ENDPOINT_MAX;
+    return endpoint && *endpoint && strlen (endpoint) <= ZPAT__ENDPOINT_MAX &&
+           s_tcp_port (endpoint) != -2;
+}
+
+// Binds, and if the port is one this process released a moment ago, waits
+// for libzmq's I/O thread to finish closing the old listener (it does so in
+// the background) instead of failing with EADDRINUSE.
+static int
+s_bind (zpat_socket_t *self, const char *endpoint)
+{
+    int64_t deadline = 0;
+    while (zmq_bind (self->handle, endpoint) == -1) {
+        long port = s_tcp_port (endpoint);
+        if (errno != EADDRINUSE || port <= 0 ||
+            !zpat__ctx_recently_released (port))
+            return -1;
+        if (deadline == 0)
+            deadline = zpat__clock_ms () + 1000;
+        else if (zpat__clock_ms () >= deadline)
+            return zpat__fail (EADDRINUSE);
+        struct timespec pause = {0, 2 * 1000 * 1000};
+        nanosleep (&pause, NULL);
+    }
+    return 0;
+}
+
+// Remembers a bound endpoint, so that destroy can unbind it at once.
+static int
+s_remember (zpat_socket_t *self, const char *endpoint)
+{
+    char *copy = strdup (endpoint);
+    char **bound = copy ? realloc (self->bound, (self->bound_count + 1) *
+                                                    sizeof *self->bound)
+                        : NULL;
+    if (!bound) {
+        free (copy);
+        return zpat__fail (ENOMEM);
+    }
+    self->bound = bound;
+    self->bound[self->bound_count++] = copy;
+    return 0;
+}
+
+// Unbinds everything: inproc:// names are free again when this returns, and
+// tcp:// ports are noted so that a bind to one of them can wait for it.
+static void
+s_unbind_all (zpat_socket_t *self)
+{
+    for (size_t i = 0; i < self->bound_count; i++) {
+        if (self->handle)
+            zmq_unbind (self->handle, self->bound[i]);
+        long port = s_tcp_port (self->bound[i]);
+        if (port > 0)
+            zpat__ctx_released (port);
+        free (self->bound[i]);
+    }
+    free (self->bound);
+    self->bound = NULL;
+    self->bound_count = 0;
 }
 
 int
@@ -278,12 +385,17 @@ zpat_socket_bind (zpat_socket_t *self, const char *endpoint)
 {
     if (!zpat__socket_check (self) || !s_endpoint_ok (endpoint))
         return zpat__fail (EINVAL);
-    if (zmq_bind (self->handle, endpoint) == -1)
+    if (s_bind (self, endpoint) == -1)
         return s_endpoint_error ();
-    size_t size = sizeof self->endpoint;
-    if (zmq_getsockopt (self->handle, ZMQ_LAST_ENDPOINT, self->endpoint,
-                        &size) == -1)
-        snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint);
+    char resolved[ZPAT__ENDPOINT_MAX + 1];
+    size_t size = sizeof resolved;
+    if (zmq_getsockopt (self->handle, ZMQ_LAST_ENDPOINT, resolved, &size) == -1)
+        snprintf (resolved, sizeof resolved, "%s", endpoint);
+    if (s_remember (self, resolved) == -1) {
+        zmq_unbind (self->handle, resolved);
+        return -1;
+    }
+    memcpy (self->endpoint, resolved, sizeof resolved);
     return 0;
 }
 
@@ -387,6 +499,7 @@ zpat__socket_destroy (zpat_socket_t *self, zpat__role_t role)
     zpat__socket_drop_kept (self);
     zmq_msg_close (&self->frame);
     zpat__msg_fini (&self->multi);
+    s_unbind_all (self);
     zpat__ctx_close (self);
     self->tag = ZPAT__TAG_DEAD;
     free (self);

@@ -4,9 +4,25 @@
 
 #include "zpat_internal.h"
 
+// A prefix this subscriber holds, and how many times. zpat counts, rather
+// than libzmq, because libzmq's SUB forwards every subscribe to the
+// publisher but an unsubscribe only on the last one: the publisher's count
+// of subscriptions would never come down. Here the wire carries one
+// subscribe per prefix and one unsubscribe when the last holder lets go.
+typedef struct prefix {
+    struct prefix *next;
+    size_t length;
+    int count;
+    char text[];
+} prefix_t;
+
 struct zpat_sub {
     zpat_socket_t sock;
+    prefix_t *prefixes;
 };
+
+// Longest prefix accepted, in bytes.
+#define PREFIX_MAX 65536
 
 static bool
 s_check (zpat_sub_t *self)
@@ -31,26 +47,76 @@ s_length_in_hole (size_t length)
 }
 
 static int
-s_filter (zpat_sub_t *self, int option, const char *prefix)
+s_check_prefix (zpat_sub_t *self, const char *prefix)
 {
     if (!s_check (self) || !prefix)
         return zpat__fail (EINVAL);
     size_t length = strlen (prefix);
+    if (length > PREFIX_MAX)
+        return zpat__fail (EINVAL);
     if (s_length_in_hole (length))
         return zpat__fail (ZPAT_ESUBLEN);
-    return zmq_setsockopt (self->sock.handle, option, prefix, length);
+    return 0;
+}
+
+static prefix_t **
+s_find (zpat_sub_t *self, const char *prefix)
+{
+    size_t length = strlen (prefix);
+    prefix_t **at = &self->prefixes;
+    while (*at && ((*at)->length != length ||
+                   memcmp ((*at)->text, prefix, length) != 0))
+        at = &(*at)->next;
+    return at;
 }
 
 int
 zpat_sub_subscribe (zpat_sub_t *self, const char *prefix)
 {
-    return s_filter (self, ZMQ_SUBSCRIBE, prefix);
+    if (s_check_prefix (self, prefix) == -1)
+        return -1;
+    prefix_t **at = s_find (self, prefix);
+    if (*at) {
+        (*at)->count++;
+        return 0;
+    }
+    size_t length = strlen (prefix);
+    prefix_t *held = malloc (sizeof *held + length + 1);
+    if (!held)
+        return zpat__fail (ENOMEM);
+    if (zmq_setsockopt (self->sock.handle, ZMQ_SUBSCRIBE, prefix, length) ==
+        -1) {
+        int saved = errno;
+        free (held);
+        return zpat__fail (saved);
+    }
+    held->next = NULL;
+    held->length = length;
+    held->count = 1;
+    memcpy (held->text, prefix, length + 1);
+    *at = held;
+    return 0;
 }
 
 int
 zpat_sub_unsubscribe (zpat_sub_t *self, const char *prefix)
 {
-    return s_filter (self, ZMQ_UNSUBSCRIBE, prefix);
+    if (s_check_prefix (self, prefix) == -1)
+        return -1;
+    prefix_t **at = s_find (self, prefix);
+    prefix_t *held = *at;
+    if (!held)
+        return zpat__fail (EINVAL); // not subscribed to it
+    if (held->count > 1) {
+        held->count--;
+        return 0;
+    }
+    if (zmq_setsockopt (self->sock.handle, ZMQ_UNSUBSCRIBE, prefix,
+                        held->length) == -1)
+        return -1;
+    *at = held->next;
+    free (held);
+    return 0;
 }
 
 zpat_sub_t *
@@ -61,6 +127,8 @@ zpat_sub_new (const char *endpoints, const char *prefix,
     // prefix is checked first, so a bad one costs no socket.
     if (prefix && s_length_in_hole (strlen (prefix)))
         return zpat__fail_null (ZPAT_ESUBLEN);
+    if (prefix && strlen (prefix) > PREFIX_MAX)
+        return zpat__fail_null (EINVAL);
     zpat_sub_t *self = (zpat_sub_t *)zpat__socket_new (
         ZPAT__SUB, sizeof (zpat_sub_t), NULL, opts);
     if (!self)
@@ -80,8 +148,16 @@ zpat_sub_new (const char *endpoints, const char *prefix,
 void
 zpat_sub_destroy (zpat_sub_t **self_p)
 {
-    if (self_p && *self_p &&
-        zpat__socket_destroy (&(*self_p)->sock, ZPAT__SUB) == 0)
+    if (!self_p || !s_check (*self_p))
+        return;
+    prefix_t *held = (*self_p)->prefixes;
+    while (held) {
+        prefix_t *next = held->next;
+        free (held);
+        held = next;
+    }
+    (*self_p)->prefixes = NULL;
+    if (zpat__socket_destroy (&(*self_p)->sock, ZPAT__SUB) == 0)
         *self_p = NULL;
 }
 
