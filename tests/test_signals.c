@@ -1,0 +1,465 @@
+// test_signals.c - after zpat_catch_signals, SIGINT and SIGTERM end blocking
+// calls with EINTR within milliseconds, in the thread that took the signal
+// and in any other, and every later blocking call at once; other signals
+// interrupt nothing.
+// SPDX-License-Identifier: MPL-2.0
+
+#include <zpat.h>
+
+#include "testutil.h"
+
+#include <check.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+// How long after a signal a blocked call may take to return. The promise
+// is a few milliseconds; the bound is generous for loaded machines and
+// valgrind.
+#define WAKE_LIMIT_MS 100
+
+static const int s_signals[] = {SIGINT, SIGTERM};
+
+static void
+s_pause_ms (long ms)
+{
+    struct timespec pause = {ms / 1000, (ms % 1000) * 1000000};
+    nanosleep (&pause, NULL);
+}
+
+// True once thread tid sleeps in the kernel: blocked in the wait it was
+// about to start. Read from /proc, so no guessing delay.
+static int
+s_thread_sleeps (long tid)
+{
+    char path[64], stat[512];
+    snprintf (path, sizeof path, "/proc/self/task/%ld/stat", tid);
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return 0;
+    size_t size = fread (stat, 1, sizeof stat - 1, file);
+    fclose (file);
+    stat[size] = 0;
+    const char *end = strrchr (stat, ')');
+    return end && end[1] == ' ' && end[2] == 'S';
+}
+
+static void
+s_await_sleeping (const atomic_long *tid)
+{
+    long long deadline = tu_now_ms () + 5000;
+    while (!(atomic_load (tid) && s_thread_sleeps (atomic_load (tid))) &&
+           tu_now_ms () < deadline)
+        s_pause_ms (1);
+    ck_assert_msg (atomic_load (tid) && s_thread_sleeps (atomic_load (tid)),
+                   "the thread never blocked");
+}
+
+// Arms a one-shot POSIX timer that sends signum to this process after
+// delay_ms (and every interval_ms after that, if not 0).
+static timer_t
+s_arm_timer (int signum, long delay_ms, long interval_ms)
+{
+    struct sigevent event;
+    memset (&event, 0, sizeof event);
+    event.sigev_notify = SIGEV_SIGNAL;
+    event.sigev_signo = signum;
+    timer_t timer;
+    ck_assert_int_eq (timer_create (CLOCK_MONOTONIC, &event, &timer), 0);
+    struct itimerspec when = {
+        {interval_ms / 1000, (interval_ms % 1000) * 1000000},
+        {delay_ms / 1000, (delay_ms % 1000) * 1000000}};
+    ck_assert_int_eq (timer_settime (timer, 0, &when, NULL), 0);
+    return timer;
+}
+
+// ---------------------------------------------------------------------------
+// Blocked calls of every kind wake up
+
+// The blocking calls this suite interrupts, each on an object that will
+// never be ready: a receive with no sender, a send with no receiver, a
+// publisher waiting for a subscriber, a REQ waiting for its reply.
+enum { RECV, SEND, WAIT_SUBSCRIPTIONS, REQ_RECV, OPERATIONS };
+
+typedef struct {
+    zpat_pull_t *pull;
+    zpat_push_t *push;
+    zpat_pub_t *pub;
+    zpat_req_t *req;
+    zpat_rep_t *rep;
+} objects_t;
+
+static objects_t
+s_objects_new (void)
+{
+    objects_t o;
+    char endpoint[64];
+    o.pull =
+        zpat_pull_new (tu_endpoint (endpoint, sizeof endpoint, "inproc"), NULL);
+    o.push = zpat_push_new (NULL, NULL);
+    o.pub =
+        zpat_pub_new (tu_endpoint (endpoint, sizeof endpoint, "inproc"), NULL);
+    o.rep =
+        zpat_rep_new (tu_endpoint (endpoint, sizeof endpoint, "inproc"), NULL);
+    o.req = zpat_req_new (endpoint, NULL);
+    ck_assert (o.pull && o.push && o.pub && o.rep && o.req);
+    // The REQ has sent its request; the REP will never answer.
+    ck_assert_int_eq (zpat_send_str (o.req, "request"), 0);
+    return o;
+}
+
+static void
+s_objects_destroy (objects_t *o)
+{
+    zpat_req_destroy (&o->req);
+    zpat_rep_destroy (&o->rep);
+    zpat_pub_destroy (&o->pub);
+    zpat_push_destroy (&o->push);
+    zpat_pull_destroy (&o->pull);
+}
+
+// Runs one blocking call; returns its result and stores errno in *error.
+static int
+s_block (objects_t *o, int operation, int *error)
+{
+    char buf[16];
+    int rc = -2;
+    errno = 0;
+    switch (operation) {
+    case RECV:
+        rc = zpat_recv (o->pull, buf, sizeof buf);
+        break;
+    case SEND:
+        rc = zpat_send_str (o->push, "nobody takes this");
+        break;
+    case WAIT_SUBSCRIPTIONS:
+        rc = zpat_pub_wait_subscriptions (o->pub, 1, ZPAT_WAIT_FOREVER);
+        break;
+    case REQ_RECV: {
+        char *reply = zpat_recv_str (o->req);
+        rc = reply ? 0 : -1;
+        zpat_str_free (&reply);
+        break;
+    }
+    }
+    *error = errno;
+    return rc;
+}
+
+static const char *const s_operation_names[] = {
+    "recv", "send", "pub_wait_subscriptions", "req recv"};
+
+// Asserts that every blocking call fails with EINTR at once.
+static void
+s_assert_all_fail_at_once (objects_t *o)
+{
+    for (int operation = 0; operation < OPERATIONS; operation++) {
+        long long start = tu_now_ms ();
+        int error;
+        int rc = s_block (o, operation, &error);
+        long long took = tu_now_ms () - start;
+        ck_assert_msg (rc == -1 && error == EINTR, "later %s: %d, %s",
+                       s_operation_names[operation], rc, zpat_strerror (error));
+        ck_assert_msg (took < WAKE_LIMIT_MS, "later %s took %lld ms",
+                       s_operation_names[operation], took);
+    }
+}
+
+START_TEST (signal_wakes_blocked_call_in_same_thread)
+{
+    int signum = s_signals[_i % 2];
+    int operation = _i / 2;
+    ck_assert_int_eq (zpat_catch_signals (), 0);
+    objects_t o = s_objects_new ();
+    ck_assert_int_eq (zpat_interrupted (), 0);
+
+    // The timer fires while this thread is blocked (if it fired before the
+    // call started, the call must fail with EINTR at once, which passes too).
+    long long fires = tu_now_ms () + 50;
+    timer_t timer = s_arm_timer (signum, 50, 0);
+    int error;
+    int rc = s_block (&o, operation, &error);
+    long long woke_after = tu_now_ms () - fires;
+    timer_delete (timer);
+
+    ck_assert_msg (rc == -1 && error == EINTR, "%s after %s: %d, %s",
+                   s_operation_names[operation], strsignal (signum), rc,
+                   zpat_strerror (error));
+    ck_assert_msg (woke_after < WAKE_LIMIT_MS, "%s woke %lld ms after %s",
+                   s_operation_names[operation], woke_after,
+                   strsignal (signum));
+    ck_assert_int_ne (zpat_interrupted (), 0);
+    s_assert_all_fail_at_once (&o);
+    s_objects_destroy (&o);
+}
+END_TEST
+
+// ---------------------------------------------------------------------------
+// A signal taken by one thread wakes a call blocked in another
+
+typedef struct {
+    objects_t *objects;
+    int operation;
+    int block_signum; // blocked in this thread, so the kernel cannot pick it
+    atomic_long tid;
+    atomic_int done;
+    int rc, error;
+    long long returned_ms;
+} blocked_t;
+
+static void *
+s_blocked_thread (void *arg)
+{
+    blocked_t *self = arg;
+    if (self->block_signum) {
+        sigset_t set;
+        sigemptyset (&set);
+        sigaddset (&set, self->block_signum);
+        pthread_sigmask (SIG_BLOCK, &set, NULL);
+    }
+    atomic_store (&self->tid, (long)syscall (SYS_gettid));
+    self->rc = s_block (self->objects, self->operation, &self->error);
+    self->returned_ms = tu_now_ms ();
+    atomic_store (&self->done, 1);
+    return NULL;
+}
+
+START_TEST (signal_to_another_thread_wakes_blocked_call)
+{
+    int signum = s_signals[_i % 2];
+    int operation = _i / 2;
+    ck_assert_int_eq (zpat_catch_signals (), 0);
+    objects_t o = s_objects_new ();
+    // The objects move to the blocked thread, and back after it ends.
+    blocked_t blocked = {
+        .objects = &o, .operation = operation, .block_signum = signum};
+    pthread_t thread;
+    ck_assert_int_eq (
+        pthread_create (&thread, NULL, s_blocked_thread, &blocked), 0);
+    s_await_sleeping (&blocked.tid);
+
+    // This thread takes the signal; only the library's pipe can tell the
+    // other one.
+    long long sent = tu_now_ms ();
+    ck_assert_int_eq (pthread_kill (pthread_self (), signum), 0);
+    ck_assert_int_ne (zpat_interrupted (), 0);
+    long long deadline = sent + 5000;
+    while (!atomic_load (&blocked.done) && tu_now_ms () < deadline)
+        s_pause_ms (1);
+    ck_assert_msg (atomic_load (&blocked.done), "%s still blocked after 5 s",
+                   s_operation_names[operation]);
+    pthread_join (thread, NULL);
+
+    ck_assert_msg (blocked.rc == -1 && blocked.error == EINTR, "%s: %d, %s",
+                   s_operation_names[operation], blocked.rc,
+                   zpat_strerror (blocked.error));
+    long long woke_after = blocked.returned_ms - sent;
+    ck_assert_msg (woke_after < WAKE_LIMIT_MS, "%s woke %lld ms after %s",
+                   s_operation_names[operation], woke_after,
+                   strsignal (signum));
+    s_assert_all_fail_at_once (&o);
+    s_objects_destroy (&o);
+}
+END_TEST
+
+// ---------------------------------------------------------------------------
+// Another thread signals the blocked one once it sees it blocked
+
+typedef struct {
+    pthread_t target;
+    atomic_long target_tid;
+    int signum;
+    long long sent_ms;
+} killer_t;
+
+static void *
+s_killer_thread (void *arg)
+{
+    killer_t *self = arg;
+    s_await_sleeping (&self->target_tid);
+    self->sent_ms = tu_now_ms ();
+    pthread_kill (self->target, self->signum);
+    return NULL;
+}
+
+START_TEST (signal_from_another_thread_wakes_blocked_recv)
+{
+    int signum = s_signals[_i];
+    ck_assert_int_eq (zpat_catch_signals (), 0);
+    objects_t o = s_objects_new ();
+    killer_t killer = {.target = pthread_self (), .signum = signum};
+    atomic_store (&killer.target_tid, (long)syscall (SYS_gettid));
+    pthread_t thread;
+    ck_assert_int_eq (pthread_create (&thread, NULL, s_killer_thread, &killer),
+                      0);
+    int error;
+    int rc = s_block (&o, RECV, &error);
+    long long returned = tu_now_ms ();
+    pthread_join (thread, NULL);
+    ck_assert_msg (rc == -1 && error == EINTR, "recv: %d, %s", rc,
+                   zpat_strerror (error));
+    ck_assert_msg (returned - killer.sent_ms < WAKE_LIMIT_MS,
+                   "recv woke %lld ms after %s", returned - killer.sent_ms,
+                   strsignal (signum));
+    ck_assert_int_ne (zpat_interrupted (), 0);
+    s_assert_all_fail_at_once (&o);
+    s_objects_destroy (&o);
+}
+END_TEST
+
+// ---------------------------------------------------------------------------
+// Before and after the signal
+
+START_TEST (later_blocking_calls_fail_at_once_even_with_a_message_waiting)
+{
+    int signum = s_signals[_i];
+    ck_assert_int_eq (zpat_catch_signals (), 0);
+    char endpoint[64];
+    zpat_pull_t *pull =
+        zpat_pull_new (tu_endpoint (endpoint, sizeof endpoint, "inproc"), NULL);
+    zpat_push_t *push = zpat_push_new (endpoint, NULL);
+    ck_assert_int_eq (zpat_send_str (push, "waiting"), 0);
+    ck_assert_int_eq (raise (signum), 0);
+    ck_assert_int_ne (zpat_interrupted (), 0);
+
+    long long start = tu_now_ms ();
+    errno = 0;
+    ck_assert_ptr_null (zpat_recv_str (pull));
+    ck_assert_int_eq (errno, EINTR);
+    errno = 0;
+    ck_assert_int_eq (zpat_send_str (push, "more"), -1);
+    ck_assert_int_eq (errno, EINTR);
+    ck_assert_int_lt (tu_now_ms () - start, WAKE_LIMIT_MS);
+    // It stays so: the flag is never cleared.
+    ck_assert_int_ne (zpat_interrupted (), 0);
+    zpat_push_destroy (&push);
+    zpat_pull_destroy (&pull);
+}
+END_TEST
+
+START_TEST (catch_signals_installs_handlers_once)
+{
+    ck_assert_int_eq (zpat_interrupted (), 0);
+    ck_assert_int_eq (zpat_catch_signals (), 0);
+    ck_assert_int_eq (zpat_catch_signals (), 0);
+    struct sigaction action;
+    ck_assert_int_eq (sigaction (SIGINT, NULL, &action), 0);
+    ck_assert (action.sa_handler != SIG_DFL && action.sa_handler != SIG_IGN);
+    ck_assert_int_eq (sigaction (SIGTERM, NULL, &action), 0);
+    ck_assert (action.sa_handler != SIG_DFL && action.sa_handler != SIG_IGN);
+    // Installing is not being interrupted.
+    ck_assert_int_eq (zpat_interrupted (), 0);
+    // And objects work as before.
+    char endpoint[64];
+    zpat_pull_t *pull =
+        zpat_pull_new (tu_endpoint (endpoint, sizeof endpoint, "inproc"), NULL);
+    zpat_push_t *push = zpat_push_new (endpoint, NULL);
+    ck_assert_int_eq (zpat_send_str (push, "fine"), 0);
+    char *text = zpat_recv_str (pull);
+    ck_assert_str_eq (text, "fine");
+    zpat_str_free (&text);
+    zpat_push_destroy (&push);
+    zpat_pull_destroy (&pull);
+}
+END_TEST
+
+// SIGUSR1 comes every 20 ms for three seconds (150 times), then stops: the
+// handler disarms its timer (timer_settime is async-signal-safe).
+#define USR1_SIGNALS 150
+static atomic_int s_usr1_count;
+static timer_t s_usr1_timer;
+
+static void
+s_count_usr1 (int signum)
+{
+    (void)signum;
+    if (atomic_fetch_add (&s_usr1_count, 1) + 1 >= USR1_SIGNALS) {
+        struct itimerspec stop;
+        memset (&stop, 0, sizeof stop);
+        timer_settime (s_usr1_timer, 0, &stop, NULL);
+    }
+}
+
+START_TEST (other_signals_do_not_interrupt)
+{
+    // A handler of the program's own, without SA_RESTART, so that it does
+    // interrupt system calls: zpat carries on waiting all the same.
+    if (_i == 1)
+        ck_assert_int_eq (zpat_catch_signals (), 0);
+    struct sigaction action;
+    memset (&action, 0, sizeof action);
+    action.sa_handler = s_count_usr1;
+    sigemptyset (&action.sa_mask);
+    ck_assert_int_eq (sigaction (SIGUSR1, &action, NULL), 0);
+
+    // The receive waits 300 ms, through a stream of signals that each
+    // interrupt the wait: it must still end after 300 ms, not start its
+    // timeout again after every signal (it would then end only when the
+    // signals stop, three seconds on).
+    zpat_options_t opts = {.recv_timeout_ms = 300};
+    zpat_pull_t *pull = zpat_pull_new (NULL, &opts);
+    s_usr1_timer = s_arm_timer (SIGUSR1, 20, 20);
+    long long start = tu_now_ms ();
+    char buf[8];
+    errno = 0;
+    int rc = zpat_recv (pull, buf, sizeof buf);
+    int error = errno;
+    long long took = tu_now_ms () - start;
+    int signals = atomic_load (&s_usr1_count);
+    timer_delete (s_usr1_timer);
+    ck_assert_int_gt (signals, 0);
+    ck_assert_msg (rc == -1 && error == EAGAIN, "recv: %d, %s", rc,
+                   zpat_strerror (error));
+    ck_assert_int_ge (took, 250);
+    ck_assert_msg (took < 2500,
+                   "a 300 ms receive took %lld ms through %d signals", took,
+                   signals);
+    ck_assert_int_eq (zpat_interrupted (), 0);
+    zpat_pull_destroy (&pull);
+}
+END_TEST
+
+static Suite *
+signals_suite (void)
+{
+    Suite *suite = suite_create ("signals");
+    TCase *tc = tcase_create ("wake");
+    tcase_set_timeout (tc, 20);
+    tcase_add_loop_test (tc, signal_wakes_blocked_call_in_same_thread, 0,
+                         2 * OPERATIONS);
+    tcase_add_loop_test (tc, signal_to_another_thread_wakes_blocked_call, 0,
+                         2 * OPERATIONS);
+    tcase_add_loop_test (tc, signal_from_another_thread_wakes_blocked_recv, 0,
+                         2);
+    suite_add_tcase (suite, tc);
+
+    tc = tcase_create ("state");
+    tcase_set_timeout (tc, 20);
+    tcase_add_loop_test (
+        tc, later_blocking_calls_fail_at_once_even_with_a_message_waiting, 0,
+        2);
+    tcase_add_test (tc, catch_signals_installs_handlers_once);
+    tcase_add_loop_test (tc, other_signals_do_not_interrupt, 0, 2);
+    suite_add_tcase (suite, tc);
+    return suite;
+}
+
+int
+main (void)
+{
+    SRunner *runner = srunner_create (signals_suite ());
+    // Each test leaves the process interrupted for good, so every test needs
+    // a process of its own, even where CK_FORK=no asks otherwise (valgrind
+    // follows the forks).
+    srunner_set_fork_status (runner, CK_FORK);
+    srunner_run_all (runner, CK_NORMAL);
+    int failed = srunner_ntests_failed (runner);
+    srunner_free (runner);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
