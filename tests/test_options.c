@@ -2,15 +2,11 @@
 // take effect, read back as set, and values out of range are refused.
 // SPDX-License-Identifier: MPL-2.0
 
-// For RTLD_DEFAULT: see s_zmq_function below.
-#define _GNU_SOURCE
-
 #include <zpat.h>
 
 #include "testutil.h"
 
 #include <check.h>
-#include <dlfcn.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,42 +70,13 @@ s_any_destroy (any_t *any)
     any->sock = NULL;
 }
 
-// The suites link libzpat only (tests/meson.build gives them no libzmq), so
-// the two libzmq calls this suite makes on zpat_handle () are looked up in
-// the libzmq that libzpat itself loaded. memcpy turns the object pointer
-// into a function pointer, as POSIX allows and ISO C does not say.
-static void
-s_zmq_function (const char *name, void *function_p, size_t size)
-{
-    void *symbol = dlsym (RTLD_DEFAULT, name);
-    ck_assert_msg (symbol, "%s: %s", name, dlerror ());
-    ck_assert_uint_eq (size, sizeof symbol);
-    memcpy (function_p, &symbol, size);
-}
-
-static int
-s_getsockopt (void *handle, int option, void *value, size_t *size)
-{
-    int (*function) (void *, int, void *, size_t *);
-    s_zmq_function ("zmq_getsockopt", &function, sizeof function);
-    return function (handle, option, value, size);
-}
-
-static int
-s_setsockopt (void *handle, int option, const void *value, size_t size)
-{
-    int (*function) (void *, int, const void *, size_t);
-    s_zmq_function ("zmq_setsockopt", &function, sizeof function);
-    return function (handle, option, value, size);
-}
-
 static int
 s_zmq_int (zpat_socket_t *sock, int option)
 {
     int value = -12345;
     size_t size = sizeof value;
     ck_assert_int_eq (
-        s_getsockopt (zpat_socket_handle (sock), option, &value, &size), 0);
+        zmq_getsockopt (zpat_socket_handle (sock), option, &value, &size), 0);
     return value;
 }
 
@@ -119,7 +86,7 @@ s_zmq_int64 (zpat_socket_t *sock, int option)
     int64_t value = -12345;
     size_t size = sizeof value;
     ck_assert_int_eq (
-        s_getsockopt (zpat_socket_handle (sock), option, &value, &size), 0);
+        zmq_getsockopt (zpat_socket_handle (sock), option, &value, &size), 0);
     return value;
 }
 
@@ -560,7 +527,7 @@ START_TEST (handle_is_the_libzmq_socket)
     ck_assert_ptr_nonnull (handle);
     int type = -1;
     size_t size = sizeof type;
-    ck_assert_int_eq (s_getsockopt (handle, ZMQ_TYPE, &type, &size), 0);
+    ck_assert_int_eq (zmq_getsockopt (handle, ZMQ_TYPE, &type, &size), 0);
     // A publisher may be an XPUB underneath, to see its subscribers.
     if (_i == PUB)
         ck_assert (type == ZMQ_PUB || type == ZMQ_XPUB);
@@ -569,9 +536,9 @@ START_TEST (handle_is_the_libzmq_socket)
 
     // The handle takes options zpat does not wrap.
     int keepalive = 1;
-    ck_assert_int_eq (
-        s_setsockopt (handle, ZMQ_TCP_KEEPALIVE, &keepalive, sizeof keepalive),
-        0);
+    ck_assert_int_eq (zmq_setsockopt (handle, ZMQ_TCP_KEEPALIVE, &keepalive,
+                                      sizeof keepalive),
+                      0);
     ck_assert_int_eq (s_zmq_int (any.sock, ZMQ_TCP_KEEPALIVE), 1);
     s_any_destroy (&any);
 }
@@ -584,7 +551,7 @@ START_TEST (handle_through_the_macro)
     ck_assert_ptr_eq (handle, zpat_socket_handle (zpat_socket (sub)));
     int type = -1;
     size_t size = sizeof type;
-    ck_assert_int_eq (s_getsockopt (handle, ZMQ_TYPE, &type, &size), 0);
+    ck_assert_int_eq (zmq_getsockopt (handle, ZMQ_TYPE, &type, &size), 0);
     ck_assert_int_eq (type, ZMQ_SUB);
     zpat_sub_destroy (&sub);
 }

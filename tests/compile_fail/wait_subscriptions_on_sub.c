@@ -1,0 +1,26 @@
+// wait_subscriptions_on_sub.c - a role misuse that must not compile, and its
+// twin. SPDX-License-Identifier: MPL-2.0
+//
+// The misuse: waiting for subscriptions on a subscriber.
+//
+// tests/compile_fail/run.sh builds this file twice. With -DZPAT_MISUSE (plain
+// -std=c11 -c, no -Werror) it must fail, with an error about _Generic and
+// the type on the EXPECT line below; without it, the correct twin must
+// compile cleanly with every warning on.
+// EXPECT: zpat_sub_t
+
+#include <zpat.h>
+
+void case_wait_subscriptions_on_sub (zpat_pub_t *pub, zpat_sub_t *sub);
+
+void
+case_wait_subscriptions_on_sub (zpat_pub_t *pub, zpat_sub_t *sub)
+{
+#ifdef ZPAT_MISUSE
+    zpat_pub_wait_subscriptions (sub, 1, 1000);
+    (void)pub;
+#else
+    zpat_pub_wait_subscriptions (pub, 1, 1000);
+    (void)sub;
+#endif
+}
