@@ -56,6 +56,8 @@ struct zpat_socket {
     int subscriptions;     // PUB: live subscriptions seen on the XPUB
     unsigned sends;        // PUB: sends since the last subscription drain
     char endpoint[ZPAT__ENDPOINT_MAX + 1]; // last endpoint bound, resolved
+    struct zpat_msg envelope; // REP: the routing frames of the request
+    bool replying;            // REP: a request was received, not yet answered
     char **bound; // every endpoint bound, resolved, to unbind on destroy
     size_t bound_count;
     struct zpat_socket *prev, *next; // the registry of live sockets
@@ -91,6 +93,9 @@ void zpat__ctx_close (zpat_socket_t *core);
 void zpat__ctx_released (long port);
 bool zpat__ctx_recently_released (long port);
 
+// True once zpat_shutdown () has ended the context (until it is freed).
+bool zpat__ctx_ended (void);
+
 // Signals (zpat_signal.c): the read end of the signal pipe, or -1 when
 // zpat_catch_signals () has not been called.
 int zpat__signal_fd (void);
@@ -104,6 +109,8 @@ int zpat__socket_destroy (zpat_socket_t *self, zpat__role_t role);
 int zpat__socket_poll (zpat_socket_t *self, short events, int timeout_ms);
 int zpat__socket_recv_kept (zpat_socket_t *self);
 void zpat__socket_drop_kept (zpat_socket_t *self);
+int zpat__socket_transfer (zpat_socket_t *self, zmq_msg_t *frame, int flags,
+                           bool sending, bool first);
 int zpat__socket_send_frame (zpat_socket_t *self, zmq_msg_t *frame, int more,
                              bool first);
 int64_t zpat__clock_ms (void);
@@ -112,6 +119,11 @@ int64_t zpat__clock_ms (void);
 // (NULL/ENOMEM); releasing every frame and the slots.
 zmq_msg_t *zpat__msg_slot (struct zpat_msg *self);
 void zpat__msg_fini (struct zpat_msg *self);
+
+// Reply (zpat_rep.c): splits the kept message into envelope and request
+// (-1 when it has no well-formed envelope); sends the envelope back.
+int zpat__rep_take_envelope (zpat_socket_t *self);
+int zpat__rep_send_envelope (zpat_socket_t *self);
 
 // Publisher (zpat_pub.c): reads the subscriptions queued on the XPUB.
 void zpat__pub_drain (zpat_socket_t *self);

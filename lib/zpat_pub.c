@@ -65,6 +65,8 @@ zpat_pub_subscriptions (zpat_pub_t *self)
 {
     if (!s_check (self))
         return zpat__fail (EINVAL);
+    if (zpat__ctx_ended ())
+        return zpat__fail (ZPAT_ETERM);
     zpat__pub_drain (&self->sock);
     return self->sock.subscriptions;
 }
@@ -74,6 +76,8 @@ zpat_pub_wait_subscriptions (zpat_pub_t *self, int count, int timeout_ms)
 {
     if (!s_check (self) || timeout_ms < ZPAT_WAIT_FOREVER)
         return zpat__fail (EINVAL);
+    if (zpat__ctx_ended ())
+        return zpat__fail (ZPAT_ETERM);
     int64_t deadline =
         timeout_ms < 0 ? -1 : zpat__clock_ms () + (int64_t)timeout_ms;
     while (true) {

@@ -56,7 +56,7 @@ s_check_prefix (zpat_sub_t *self, const char *prefix)
         return zpat__fail (EINVAL);
     if (s_length_in_hole (length))
         return zpat__fail (ZPAT_ESUBLEN);
-    return 0;
+    return zpat__ctx_ended () ? zpat__fail (ZPAT_ETERM) : 0;
 }
 
 static prefix_t **
@@ -179,6 +179,8 @@ zpat_sub_recv_topic (zpat_sub_t *self, char **topic_p, char **payload_p)
 {
     if (!s_check (self) || !topic_p || !payload_p)
         return zpat__fail (EINVAL);
+    if (zpat__ctx_ended ())
+        return zpat__fail (ZPAT_ETERM);
     zpat_socket_t *sock = &self->sock;
     if (zpat__socket_recv_kept (sock) == -1)
         return -1;

@@ -16,10 +16,10 @@ tu_endpoint (char *buf, size_t size, const char *transport)
     if (strcmp (transport, "tcp") == 0)
         snprintf (buf, size, "tcp://127.0.0.1:*");
     else if (strcmp (transport, "ipc") == 0)
-        snprintf (buf, size, "ipc:///tmp/zpat-test-%ld-%u", (long) getpid (),
+        snprintf (buf, size, "ipc:///tmp/zpat-test-%ld-%u", (long)getpid (),
                   counter);
     else
-        snprintf (buf, size, "inproc://zpat-test-%ld-%u", (long) getpid (),
+        snprintf (buf, size, "inproc://zpat-test-%ld-%u", (long)getpid (),
                   counter);
     return buf;
 }
@@ -29,5 +29,5 @@ tu_now_ms (void)
 {
     struct timespec now;
     clock_gettime (CLOCK_MONOTONIC, &now);
-    return (long long) now.tv_sec * 1000 + now.tv_nsec / 1000000;
+    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
