@@ -12,7 +12,20 @@ CC=${CC:-gcc} meson setup "$dir" -Db_sanitize=address,undefined \
   -Db_lundef=false
 meson compile -C "$dir"
 
-export ASAN_OPTIONS=halt_on_error=1:print_stacktrace=1:detect_leaks=1:abort_on_error=0
+# allocator_may_return_null=1: a request too large to satisfy gets NULL, as
+# it does from glibc's malloc, instead of ASan ending the process. libzmq
+# (outside zpat) asks for a peer's announced frame size when no size limit is
+# set, and the hardening suite checks that such a frame is survived.
+export ASAN_OPTIONS=halt_on_error=1:print_stacktrace=1:detect_leaks=1:allocator_may_return_null=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+# LeakSanitizer: the one czmq leak that valgrind.supp also names. czmq 4.2.1's
+# pthread_atfork child handler (zsys_cleanup) drops the IPv6 multicast
+# address string zsys_init () strdup ()ed, so a child forked after the context
+# started loses 19 bytes that only czmq could free.
+lsan_supp="$(pwd)/$dir/lsan.supp"
+cat > "$lsan_supp" <<'SUPP'
+leak:zsys_set_ipv6_mcast_address
+SUPP
+export LSAN_OPTIONS="suppressions=$lsan_supp:print_suppressions=0"
 # Check forks a child per test, so a leak fails the exact test that leaked.
 meson test -C "$dir" --print-errorlogs "$@"
