@@ -22,7 +22,7 @@
 // How long after a signal a blocked call may take to return. The promise
 // is a few milliseconds; the bound is generous for loaded machines and
 // valgrind.
-#define WAKE_LIMIT_MS 100
+#define WAKE_LIMIT_MS (100 * tu_time_factor ())
 
 static const int s_signals[] = {SIGINT, SIGTERM};
 

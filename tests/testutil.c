@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,4 +31,12 @@ tu_now_ms (void)
     struct timespec now;
     clock_gettime (CLOCK_MONOTONIC, &now);
     return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+int
+tu_time_factor (void)
+{
+    const char *text = getenv ("ZPAT_TEST_TIME_FACTOR");
+    int factor = text ? atoi (text) : 1;
+    return factor > 0 ? factor : 1;
 }

@@ -16,4 +16,9 @@ char *tu_endpoint (char *buf, size_t size, const char *transport);
 // tu_now_ms returns a monotonic clock in milliseconds.
 long long tu_now_ms (void);
 
+// tu_time_factor returns how much slower than normal this run may be: the
+// ZPAT_TEST_TIME_FACTOR environment variable (the valgrind test setup sets
+// it), or 1. Upper bounds on wake-up times are multiplied by it.
+int tu_time_factor (void);
+
 #endif
