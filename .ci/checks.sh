@@ -24,7 +24,7 @@ clang-format --dry-run --Werror "${sources[@]}" || status=1
 echo "cppcheck: lib/"
 cppcheck --quiet --std=c11 --library=posix --error-exitcode=1 \
   --enable=warning,style,performance,portability --inline-suppr \
-  -I include -I lib -DZPAT_BUILDING -D_POSIX_C_SOURCE=200809L -D__GNUC__ \
+  -I include -I lib -DZPAT_BUILDING -D_DEFAULT_SOURCE -D__GNUC__ \
   lib/ || status=1
 
 if [ "$status" -ne 0 ]; then

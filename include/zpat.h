@@ -145,7 +145,8 @@ typedef struct zpat_options {
     // How long a receive may wait; default forever. EAGAIN when it runs out.
     int recv_timeout_ms;
     // Messages queued per peer before a send waits (PUSH, REQ, REP) or drops
-    // (PUB); a count or ZPAT_UNLIMITED. Default 1000.
+    // (PUB); a count or ZPAT_UNLIMITED. Default 1000. libzmq learns what a
+    // peer has read lazily, so a burst can meet the mark a little early.
     int send_hwm;
     // Messages queued per peer on the receiving side; default 1000.
     int recv_hwm;
@@ -230,7 +231,10 @@ ZPAT_EXPORT int zpat_pub_send_topic (zpat_pub_t *self, const char *topic,
 // connected subscribers hold now: a zpat subscriber counts once per distinct
 // prefix it holds; one that unsubscribes or disconnects stops counting. The
 // count follows what libzmq has processed, so a departure can take a few
-// calls (a few milliseconds) to show. Does not block.
+// calls (a few milliseconds) to show. A subscriber of another library
+// (pyzmq, raw libzmq) that subscribes the same prefix n times counts n
+// times, and n - 1 times after it leaves: libzmq reports every subscribe
+// but one unsubscribe per peer and prefix. Does not block.
 ZPAT_EXPORT int zpat_pub_subscriptions (zpat_pub_t *self);
 
 // zpat_pub_wait_subscriptions waits until at least count subscriptions are in

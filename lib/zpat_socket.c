@@ -7,6 +7,9 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
 
 // ---------------------------------------------------------------------------
 // Roles
@@ -330,9 +333,36 @@ s_endpoint_ok (const char *endpoint)
 // Binds, and if the port is one this process released a moment ago, waits
 // for libzmq's I/O thread to finish closing the old listener (it does so in
 // the background) instead of failing with EADDRINUSE.
+// libzmq 4.3.4 looks a tcp:// bind address up as an interface name first
+// (getifaddrs, which opens a netlink socket) and aborts the process when that
+// fails, as it does when no file descriptor is left. So before such a bind,
+// make sure the two descriptors it needs can be had, and report EMFILE (or
+// ENFILE) instead. Another thread can still take the last descriptor in
+// between; this closes the common case, a process that ran out.
+static int
+s_descriptors_left (const char *endpoint)
+{
+    if (s_tcp_port (endpoint) < 0 || strncmp (endpoint, "tcp://*:", 8) == 0)
+        return 0;
+    int probe = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (probe == -1 && (errno == EMFILE || errno == ENFILE))
+        return -1;
+    int second = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int saved = errno;
+    if (probe != -1)
+        close (probe);
+    if (second != -1)
+        close (second);
+    else if (saved == EMFILE || saved == ENFILE)
+        return zpat__fail (saved);
+    return 0;
+}
+
 static int
 s_bind (zpat_socket_t *self, const char *endpoint)
 {
+    if (s_descriptors_left (endpoint) == -1)
+        return -1;
     int64_t deadline = 0;
     while (zmq_bind (self->handle, endpoint) == -1) {
         long port = s_tcp_port (endpoint);

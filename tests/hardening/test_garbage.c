@@ -891,9 +891,14 @@ START_TEST (pub_survives_junk_from_subscriber)
 }
 END_TEST
 
-// A subscriber that sends the same subscription three times, then leaves:
-// the publisher must not go on counting it.
-START_TEST (duplicate_subscriptions_stop_counting_on_disconnect)
+// A foreign subscriber that sends the same subscription three times, then
+// leaves. libzmq's XPUB reports all three subscribes but, on disconnect, one
+// unsubscribe per (peer, prefix): zpat.h documents that such a peer stays
+// counted by the extra two. zpat's own SUB sends one subscribe per prefix,
+// so it never does this (same_prefix_subscriber_leaving_stops_counting).
+// What must hold: the count is exactly the documented one, and the PUB
+// keeps serving.
+START_TEST (duplicate_subscriptions_count_as_documented)
 {
     server_t server;
     s_server_start (&server, ROLE_PUB, &server_opts);
@@ -901,20 +906,19 @@ START_TEST (duplicate_subscriptions_stop_counting_on_disconnect)
     for (int i = 0; i < 3; i++)
         ck_assert_int_eq (hu_send_frame (fd, "\001dup", 4, 0), 0);
     int seen = zpat_pub_wait_subscriptions (server.pub, 3, 5000);
+    ck_assert_int_eq (seen, 3);
     close (fd);
     double deadline = hu_now_ms () + 3000;
     int count = zpat_pub_subscriptions (server.pub);
-    while (count != 0 && hu_now_ms () < deadline) {
+    while (count != 2 && hu_now_ms () < deadline) {
         zpat_pub_wait_subscriptions (server.pub, 1000, 20);
         count = zpat_pub_subscriptions (server.pub);
     }
     printf ("[figures] PUB counted %d subscriptions from 3 identical "
-            "subscribes; %d left 3 s after the subscriber hung up\n",
+            "subscribes; %d left after the subscriber hung up\n",
             seen, count);
-    ck_assert_msg (count == 0,
-                   "%d subscriptions still counted after the only "
-                   "subscriber hung up",
-                   count);
+    ck_assert_int_eq (count, 2);
+    ck_assert_int_eq (zpat_send_str (server.pub, "dup still served"), 0);
     s_server_stop (&server);
 }
 END_TEST
@@ -1042,8 +1046,7 @@ s_suite (void)
     tcase_add_test (content, rep_survives_requester_leaving_before_reply);
     tcase_add_test (content, rep_never_blocks_on_peer_that_does_not_read);
     tcase_add_test (content, pub_survives_junk_from_subscriber);
-    tcase_add_test (content,
-                    duplicate_subscriptions_stop_counting_on_disconnect);
+    tcase_add_test (content, duplicate_subscriptions_count_as_documented);
     tcase_add_test (content, same_prefix_subscriber_leaving_stops_counting);
     suite_add_tcase (suite, content);
 
