@@ -1,0 +1,51 @@
+// pubsub_server.c - the tutorial's pubsub_server.py in C, with zpat.
+// SPDX-License-Identifier: MPL-2.0
+//
+// Publishes each line typed; the line "b" quits. -w N first waits for N
+// subscriptions, so that no subscriber misses the first lines. Run it with
+// both subscribers:
+//   ./pubsub_server [-w N] [endpoint]     (default tcp://*:5555)
+//   ./pubsub_client1 & ./pubsub_client2   (or the .py scripts)
+
+#include <zpat.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+main (int argc, char **argv)
+{
+    int first = argc > 2 && strcmp (argv[1], "-w") == 0 ? 3 : 1;
+    int wanted = first == 3 ? atoi (argv[2]) : 0;
+    const char *endpoint = argc > first ? argv[first] : "tcp://*:5555";
+    int rc = zpat_catch_signals ();
+    zpat_pub_t *pub = rc == 0 ? zpat_pub_new (endpoint, NULL) : NULL;
+    if (!pub) {
+        fprintf (stderr, "pubsub_server: %s: %s\n", endpoint,
+                 zpat_strerror (errno));
+        return 1;
+    }
+    setvbuf (stdout, NULL, _IONBF, 0); // a pipe sees each prompt at once
+    rc = zpat_pub_wait_subscriptions (pub, wanted, ZPAT_WAIT_FOREVER);
+    char *line = NULL;
+    size_t size = 0;
+    while (rc != -1) {
+        printf ("enter the message to publish: ");
+        if (getline (&line, &size, stdin) == -1)
+            break; // end of input, or Ctrl-C (EINTR)
+        char *text = line + strspn (line, " \t\n\v\f\r"); // Python's strip ()
+        size_t n = strlen (text);
+        while (n > 0 && isspace ((unsigned char)text[n - 1]))
+            text[--n] = '\0';
+        if (strcmp (text, "b") == 0)
+            break;
+        rc = zpat_send_str (pub, text);
+    }
+    if (rc == -1 && !zpat_interrupted ()) // Ctrl-C and SIGTERM end it cleanly
+        fprintf (stderr, "pubsub_server: %s\n", zpat_strerror (errno));
+    free (line);
+    zpat_pub_destroy (&pub);
+    return rc == -1 && !zpat_interrupted ();
+}
