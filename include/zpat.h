@@ -115,6 +115,16 @@ ZPAT_EXPORT int zpat_catch_signals (void);
 // zpat_catch_signals (), else 0. Safe to call from any thread.
 ZPAT_EXPORT int zpat_interrupted (void);
 
+// zpat_input prints prompt (unless NULL) on standard output, waits for a
+// line on standard input and returns it without leading or trailing white
+// space, as Python's input (prompt).strip () does: a new string the caller
+// frees with zpat_str_free (). After zpat_catch_signals (), Ctrl-C and
+// SIGTERM end the wait. NULL with errno: ENODATA at end of input, EINTR,
+// EMSGSIZE (a line over 64 MiB), ENOMEM, or read ()'s code. It reads
+// descriptor 0 itself, so do not mix it with stdio reads of stdin; one
+// thread at a time.
+ZPAT_EXPORT char *zpat_input (const char *prompt);
+
 // zpat_str_free frees a string returned by zpat and sets *string_p to NULL.
 // NULL, or a pointer to NULL, does nothing.
 ZPAT_EXPORT void zpat_str_free (char **string_p);

@@ -64,6 +64,14 @@ s_start (void)
 int
 zpat__ctx_open (zpat_socket_t *core, int type)
 {
+    // libzmq's first socket starts its I/O and reaper threads, which block
+    // every signal only once they first run. A SIGINT arriving before then
+    // could be handled there, leaving the thread the user blocked in read ()
+    // on stdin uninterrupted. Threads inherit the creator's mask, so block
+    // everything while they are made.
+    sigset_t all, old;
+    sigfillset (&all);
+    pthread_sigmask (SIG_BLOCK, &all, &old);
     pthread_mutex_lock (&s_lock);
     int code = 0;
     if (s_shut)
@@ -86,6 +94,7 @@ zpat__ctx_open (zpat_socket_t *core, int type)
         s_live = core;
     }
     pthread_mutex_unlock (&s_lock);
+    pthread_sigmask (SIG_SETMASK, &old, NULL);
     return code ? zpat__fail (code) : 0;
 }
 
