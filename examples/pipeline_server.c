@@ -8,7 +8,6 @@
 
 #include <zpat.h>
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,23 +26,15 @@ main (int argc, char **argv)
         return 1;
     }
     setvbuf (stdout, NULL, _IONBF, 0); // a pipe sees each line at once
-    char *line = NULL;
-    size_t size = 0;
-    while (rc != -1) {
-        printf ("enter the message to publish: ");
-        if (getline (&line, &size, stdin) == -1)
-            break; // end of input, or Ctrl-C (EINTR)
-        char *text = line + strspn (line, " \t\n\v\f\r"); // Python's strip ()
-        size_t n = strlen (text);
-        while (n > 0 && isspace ((unsigned char)text[n - 1]))
-            text[--n] = '\0';
+    char *text;
+    while (rc == 0 && (text = zpat_input ("enter the message to publish: "))) {
         rc = zpat_send_str (push, text); // waits while no worker is there
         if (rc == 0)
             printf ("sent\n");
+        zpat_str_free (&text);
     }
     if (rc == -1 && !zpat_interrupted ()) // Ctrl-C and SIGTERM end it cleanly
         fprintf (stderr, "pipeline_server: %s\n", zpat_strerror (errno));
-    free (line);
     zpat_push_destroy (&push);
     return rc == -1 && !zpat_interrupted ();
 }

@@ -9,7 +9,6 @@
 
 #include <zpat.h>
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,23 +28,15 @@ main (int argc, char **argv)
     }
     setvbuf (stdout, NULL, _IONBF, 0); // a pipe sees each prompt at once
     rc = zpat_pub_wait_subscriptions (pub, wanted, ZPAT_WAIT_FOREVER);
-    char *line = NULL;
-    size_t size = 0;
-    while (rc != -1) {
-        printf ("enter the message to publish: ");
-        if (getline (&line, &size, stdin) == -1)
-            break; // end of input, or Ctrl-C (EINTR)
-        char *text = line + strspn (line, " \t\n\v\f\r"); // Python's strip ()
-        size_t n = strlen (text);
-        while (n > 0 && isspace ((unsigned char)text[n - 1]))
-            text[--n] = '\0';
-        if (strcmp (text, "b") == 0)
-            break;
+    char *text = NULL;
+    while (rc != -1 && (text = zpat_input ("enter the message to publish: ")) &&
+           strcmp (text, "b") != 0) {
         rc = zpat_send_str (pub, text);
+        zpat_str_free (&text);
     }
+    zpat_str_free (&text);
     if (rc == -1 && !zpat_interrupted ()) // Ctrl-C and SIGTERM end it cleanly
         fprintf (stderr, "pubsub_server: %s\n", zpat_strerror (errno));
-    free (line);
     zpat_pub_destroy (&pub);
     return rc == -1 && !zpat_interrupted ();
 }

@@ -8,7 +8,6 @@
 
 #include <zpat.h>
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,28 +29,20 @@ main (int argc, char **argv)
         zpat_req_destroy (&req);
         return 1;
     }
-    char *line = NULL;
-    size_t size = 0;
-    while (rc != -1) {
-        printf ("please enter text: ");
-        if (getline (&line, &size, stdin) == -1)
-            break; // end of input, or Ctrl-C (EINTR)
-        char *text = line + strspn (line, " \t\n\v\f\r"); // Python's strip ()
-        size_t n = strlen (text);
-        while (n > 0 && isspace ((unsigned char)text[n - 1]))
-            text[--n] = '\0';
-        if (strcmp (text, "b") == 0)
-            break;
+    char *text = NULL;
+    while (rc != -1 && (text = zpat_input ("please enter text: ")) &&
+           strcmp (text, "b") != 0) {
         rc = zpat_send_str (req, text);
         if (rc == 0)
             rc = zpat_recv_msg (req, reply);
         if (rc != -1)
             printf ("received reply: %.*s\n", (int)zpat_msg_size (reply, 0),
                     (const char *)zpat_msg_data (reply, 0));
+        zpat_str_free (&text);
     }
+    zpat_str_free (&text);
     if (rc == -1 && !zpat_interrupted ()) // Ctrl-C and SIGTERM end it cleanly
         fprintf (stderr, "reqrep_client: %s\n", zpat_strerror (errno));
-    free (line);
     zpat_msg_destroy (&reply);
     zpat_req_destroy (&req);
     return rc == -1 && !zpat_interrupted ();
