@@ -1,0 +1,130 @@
+// test_input.c - zpat_input: Python's input (prompt).strip () from standard
+// input, ended by end of input or by a caught signal.
+// SPDX-License-Identifier: MPL-2.0
+
+#include <zpat.h>
+
+#include "testutil.h"
+
+#include <check.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+// Makes a pipe the process's standard input and returns its write end.
+static int
+s_stdin_pipe (void)
+{
+    int fds[2];
+    ck_assert_int_eq (pipe (fds), 0);
+    ck_assert_int_eq (dup2 (fds[0], 0), 0);
+    close (fds[0]);
+    return fds[1];
+}
+
+static void
+s_write (int fd, const char *text)
+{
+    size_t length = strlen (text);
+    ck_assert_int_eq (write (fd, text, length), (ssize_t)length);
+}
+
+// Lines come back stripped of white space at both ends, in order; a last
+// line without a newline still counts; then end of input is ENODATA.
+START_TEST (input_returns_stripped_lines_then_enodata)
+{
+    int fd = s_stdin_pipe ();
+    s_write (fd, "  hello  \n\tb\r\n你好，世界\n\n   \nlast line");
+    close (fd);
+    const char *wanted[] = {"hello", "b", "你好，世界", "", "", "last line"};
+    for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++) {
+        char *line = zpat_input (NULL);
+        ck_assert_ptr_nonnull (line);
+        ck_assert_str_eq (line, wanted[i]);
+        zpat_str_free (&line);
+    }
+    errno = 0;
+    ck_assert_ptr_null (zpat_input (NULL));
+    ck_assert_int_eq (errno, ENODATA);
+    ck_assert_ptr_null (zpat_input (NULL));
+    ck_assert_int_eq (errno, ENODATA);
+}
+END_TEST
+
+// A line longer than any internal buffer step arrives whole.
+START_TEST (input_returns_long_lines_whole)
+{
+    int fd = s_stdin_pipe ();
+    size_t length = 50000;
+    char *text = malloc (length + 2);
+    ck_assert_ptr_nonnull (text);
+    for (size_t i = 0; i < length; i++)
+        text[i] = (char)('a' + i % 26);
+    text[length] = '\n';
+    text[length + 1] = 0;
+    // The pipe holds 64 KiB, so one write fits.
+    s_write (fd, text);
+    close (fd);
+    char *line = zpat_input (NULL);
+    ck_assert_ptr_nonnull (line);
+    ck_assert_uint_eq (strlen (line), length);
+    ck_assert_int_eq (memcmp (line, text, length), 0);
+    zpat_str_free (&line);
+    free (text);
+}
+END_TEST
+
+static void *
+s_raise_when_waiting (void *unused)
+{
+    (void)unused;
+    // Signal the whole process, as Ctrl-C does; whichever thread takes it,
+    // zpat_input wakes through the signal pipe.
+    kill (getpid (), SIGINT);
+    return NULL;
+}
+
+// After zpat_catch_signals, Ctrl-C ends a wait for input with EINTR, and
+// later calls return EINTR at once.
+START_TEST (input_ends_with_eintr_on_caught_signal)
+{
+    int fd = s_stdin_pipe ();
+    ck_assert_int_eq (zpat_catch_signals (), 0);
+    pthread_t thread;
+    long long start = tu_now_ms ();
+    ck_assert_int_eq (
+        pthread_create (&thread, NULL, s_raise_when_waiting, NULL), 0);
+    errno = 0;
+    ck_assert_ptr_null (zpat_input ("prompt: "));
+    ck_assert_int_eq (errno, EINTR);
+    ck_assert_int_lt (tu_now_ms () - start, 2000 * tu_time_factor ());
+    pthread_join (thread, NULL);
+    ck_assert_int_eq (zpat_interrupted (), 1);
+    s_write (fd, "too late\n");
+    ck_assert_ptr_null (zpat_input (NULL));
+    ck_assert_int_eq (errno, EINTR);
+    close (fd);
+}
+END_TEST
+
+int
+main (void)
+{
+    Suite *suite = suite_create ("input");
+    TCase *lines = tcase_create ("lines");
+    tcase_add_test (lines, input_returns_stripped_lines_then_enodata);
+    tcase_add_test (lines, input_returns_long_lines_whole);
+    tcase_add_test (lines, input_ends_with_eintr_on_caught_signal);
+    suite_add_tcase (suite, lines);
+    SRunner *runner = srunner_create (suite);
+    // Each test changes the process's stdin and signal handlers: keep them
+    // in their own child even where CK_FORK=no is set (valgrind).
+    srunner_set_fork_status (runner, CK_FORK);
+    srunner_run_all (runner, CK_NORMAL);
+    int failed = srunner_ntests_failed (runner);
+    srunner_free (runner);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
