@@ -694,7 +694,7 @@ run_pubsub (impl_t impl, transport_t transport, size_t size, long count,
 
 // Messages per throughput run and round trips per latency run, by size, for
 // the default suite: 0.03 to 0.3 s per run on a 2-core machine, so that the
-// whole suite of 7 rounds takes about 3 minutes.
+// whole suite of 9 rounds takes about 3 minutes.
 static long
 default_count (pattern_t pattern, size_t size)
 {
@@ -928,7 +928,7 @@ usage (FILE *out)
              "  --size LIST       message sizes in bytes, K and M suffixes\n"
              "                    allowed (default 16,256,4K,64K)\n"
              "  --impl LIST       zpat,raw,czmq (default all three)\n"
-             "  --rounds N        rounds per point (default 7; quick 3)\n"
+             "  --rounds N        rounds per point (default 9; quick 3)\n"
              "  --count N         messages per throughput run (default by "
              "size)\n"
              "  --rt-count N      round trips per latency run (default by "
@@ -937,7 +937,7 @@ usage (FILE *out)
              "  --recv MODE       msg (zero-copy, default) or copy (into a "
              "buffer)\n"
              "  --csv PATH        CSV output; '' for none (default %s)\n"
-             "  --quick           a short run for CI (about 10 s)\n"
+             "  --quick           a short run for CI (about 5 s)\n"
              "  --verbose         print every round's result\n",
              BENCH_CSV_DEFAULT);
 }
@@ -1069,7 +1069,7 @@ parse_args (int argc, char **argv)
             s_opt.csv = "";
     }
     if (!s_opt.rounds)
-        s_opt.rounds = 7;
+        s_opt.rounds = 9;
     return true;
 }
 
