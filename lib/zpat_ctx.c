@@ -10,7 +10,7 @@
 
 static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
 static void *s_ctx;           // czmq's process context, while we use it
-static atomic_bool s_ended;   // s_shut, read without the lock
+atomic_bool zpat__ended;      // s_shut, read without the lock
 static bool s_shut;           // zpat_shutdown () has ended s_ctx
 static zpat_socket_t *s_live; // every socket not yet destroyed
 
@@ -118,7 +118,7 @@ zpat__ctx_close (zpat_socket_t *core)
         zsys_shutdown ();
         s_ctx = NULL;
         s_shut = false;
-        atomic_store (&s_ended, false);
+        atomic_store (&zpat__ended, false);
     }
     pthread_mutex_unlock (&s_lock);
 }
@@ -132,13 +132,13 @@ zpat_shutdown (void)
         // their owners destroy them.
         zmq_ctx_shutdown (s_ctx);
         s_shut = true;
-        atomic_store (&s_ended, true);
+        atomic_store (&zpat__ended, true);
     }
     if (s_shut && !s_live) {
         zsys_shutdown ();
         s_ctx = NULL;
         s_shut = false;
-        atomic_store (&s_ended, false);
+        atomic_store (&zpat__ended, false);
     }
     pthread_mutex_unlock (&s_lock);
 }
@@ -163,10 +163,4 @@ zpat__ctx_recently_released (long port)
         found = s_recent[i].port == port && now - s_recent[i].when_ms < 1000;
     pthread_mutex_unlock (&s_lock);
     return found;
-}
-
-bool
-zpat__ctx_ended (void)
-{
-    return atomic_load_explicit (&s_ended, memory_order_relaxed);
 }

@@ -10,6 +10,7 @@
 #include <czmq.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 // The word at the start of every live socket core; overwritten on destroy,
@@ -58,6 +59,7 @@ struct zpat_socket {
     char endpoint[ZPAT__ENDPOINT_MAX + 1]; // last endpoint bound, resolved
     struct zpat_msg envelope; // REP: the routing frames of the request
     bool replying;            // REP: a request was received, not yet answered
+    bool inproc;              // attached to an inproc:// endpoint
     char **bound; // every endpoint bound, resolved, to unbind on destroy
     size_t bound_count;
     struct zpat_socket *prev, *next; // the registry of live sockets
@@ -78,8 +80,14 @@ zpat__fail_null (int code)
     return NULL;
 }
 
-// True when self is a live socket of a role that can send (or receive).
-bool zpat__socket_check (const zpat_socket_t *self);
+// True when self is a live socket.
+static inline bool
+zpat__socket_check (const zpat_socket_t *self)
+{
+    return self && self->tag == ZPAT__TAG_LIVE;
+}
+
+// True when a role can send (or receive).
 bool zpat__role_sends (zpat__role_t role);
 bool zpat__role_receives (zpat__role_t role);
 
@@ -94,11 +102,23 @@ void zpat__ctx_released (long port);
 bool zpat__ctx_recently_released (long port);
 
 // True once zpat_shutdown () has ended the context (until it is freed).
-bool zpat__ctx_ended (void);
+// Read on every call, so inline.
+extern atomic_bool zpat__ended;
+static inline bool
+zpat__ctx_ended (void)
+{
+    return atomic_load_explicit (&zpat__ended, memory_order_relaxed);
+}
 
 // Signals (zpat_signal.c): the read end of the signal pipe, or -1 when
-// zpat_catch_signals () has not been called.
-int zpat__signal_fd (void);
+// zpat_catch_signals () has not been called. Read on every blocking call, so
+// it is a variable rather than a function.
+extern int zpat__signal_read_fd;
+static inline int
+zpat__signal_fd (void)
+{
+    return zpat__signal_read_fd;
+}
 
 // Socket core (zpat_socket.c).
 zpat_socket_t *zpat__socket_new (zpat__role_t role, size_t size,
@@ -109,6 +129,9 @@ int zpat__socket_destroy (zpat_socket_t *self, zpat__role_t role);
 int zpat__socket_poll (zpat_socket_t *self, short events, int timeout_ms);
 int zpat__socket_recv_kept (zpat_socket_t *self);
 void zpat__socket_drop_kept (zpat_socket_t *self);
+int zpat__socket_recv_rest (zpat_socket_t *self, zmq_msg_t *first,
+                            struct zpat_msg *msg);
+bool zpat__socket_oversized (zpat_socket_t *self);
 int zpat__socket_transfer (zpat_socket_t *self, zmq_msg_t *frame, int flags,
                            bool sending, bool first);
 int zpat__socket_send_frame (zpat_socket_t *self, zmq_msg_t *frame, int more,
@@ -120,9 +143,9 @@ int64_t zpat__clock_ms (void);
 zmq_msg_t *zpat__msg_slot (struct zpat_msg *self);
 void zpat__msg_fini (struct zpat_msg *self);
 
-// Reply (zpat_rep.c): splits the kept message into envelope and request
-// (-1 when it has no well-formed envelope); sends the envelope back.
-int zpat__rep_take_envelope (zpat_socket_t *self);
+// Reply (zpat_rep.c): receives the next request with a well-formed envelope,
+// keeping the envelope and the body; sends the envelope back.
+int zpat__rep_recv (zpat_socket_t *self);
 int zpat__rep_send_envelope (zpat_socket_t *self);
 
 // Publisher (zpat_pub.c): reads the subscriptions queued on the XPUB.

@@ -27,49 +27,72 @@ zpat_rep_destroy (zpat_rep_t **self_p)
 // frames added by devices on the way, and the empty delimiter.
 #define ENVELOPE_MAX 32
 
-// The socket is a ROUTER: a request arrives as [routing frames..., empty
-// delimiter, body frames...]. Split it, keep the envelope for the reply, and
-// leave the body as the kept message. A message without a delimiter, or with
-// no body, did not come from a REQ (or DEALER speaking REQ's envelope): it
-// is refused here, where libzmq's REP would drop it and could leave its
-// router half-way through a dropped reply, losing the next good one.
-int
-zpat__rep_take_envelope (zpat_socket_t *self)
+// Reads and drops what is left of a message whose frame in hand had the
+// more flag set.
+static void
+s_skip_rest (zpat_socket_t *self, zmq_msg_t *scratch)
 {
-    if (self->kept != ZPAT__KEPT_MULTI)
-        return -1;
-    struct zpat_msg *raw = &self->multi;
-    size_t delimiter = 1;
-    while (delimiter < raw->count && delimiter < ENVELOPE_MAX &&
-           zmq_msg_size (&raw->frames[delimiter]) != 0)
-        delimiter++;
-    if (delimiter + 1 >= raw->count || delimiter >= ENVELOPE_MAX)
-        return -1;
-    zpat_msg_reset (&self->envelope);
-    for (size_t i = 0; i <= delimiter; i++) {
-        zmq_msg_t *slot = zpat__msg_slot (&self->envelope);
-        if (!slot)
+    while (zmq_msg_more (scratch) &&
+           zpat__socket_transfer (self, scratch, 0, false, false) >= 0) {
+    }
+}
+
+// The socket is a ROUTER: a request arrives as [routing frames..., empty
+// delimiter, body frames...]. The envelope goes straight into its own slots
+// and the body into the kept message, so nothing is moved twice. A message
+// without a delimiter, or with no body, did not come from a REQ (or a
+// DEALER speaking REQ's envelope): it is dropped here, where libzmq's REP
+// would drop it and could leave its router half-way through a dropped reply,
+// losing the next good one.
+int
+zpat__rep_recv (zpat_socket_t *self)
+{
+    if (self->replying)
+        return zpat__fail (ZPAT_EFSM);
+    struct zpat_msg *envelope = &self->envelope;
+    while (true) {
+        zpat_msg_reset (envelope);
+        bool more = true, delimited = false;
+        while (more && !delimited && envelope->count < ENVELOPE_MAX) {
+            zmq_msg_t *slot = zpat__msg_slot (envelope);
+            if (!slot)
+                break;
+            zmq_msg_init (slot);
+            // Only the first frame waits, with the caller's timeout.
+            if (zpat__socket_transfer (self, slot, 0, false,
+                                       envelope->count == 0) == -1) {
+                int saved = errno;
+                zmq_msg_close (slot);
+                zpat_msg_reset (envelope);
+                return zpat__fail (saved);
+            }
+            envelope->count++;
+            more = zmq_msg_more (slot);
+            delimited = envelope->count > 1 && zmq_msg_size (slot) == 0;
+        }
+        if (envelope->count == 0)
+            return zpat__fail (ENOMEM);
+        if (!delimited || !more) {
+            zmq_msg_t *last = &envelope->frames[envelope->count - 1];
+            s_skip_rest (self, last);
+            continue;
+        }
+        if (zpat__socket_transfer (self, &self->frame, 0, false, false) == -1)
             return -1;
-        zmq_msg_init (slot);
-        zmq_msg_move (slot, &raw->frames[i]);
-        self->envelope.count++;
+        if (!zmq_msg_more (&self->frame))
+            self->kept = ZPAT__KEPT_ONE;
+        else if (zpat__socket_recv_rest (self, &self->frame, &self->multi) ==
+                 -1)
+            return -1;
+        else
+            self->kept = ZPAT__KEPT_MULTI;
+        if (zpat__socket_oversized (self)) {
+            zpat__socket_drop_kept (self);
+            continue;
+        }
+        self->replying = true;
+        return 0;
     }
-    size_t body = raw->count - delimiter - 1;
-    if (body == 1) {
-        zmq_msg_move (&self->frame, &raw->frames[delimiter + 1]);
-        zpat_msg_reset (raw);
-        self->kept = ZPAT__KEPT_ONE;
-    } else {
-        // Slide the body to the front; every frame stays initialised (a
-        // moved-from frame is an empty message).
-        for (size_t i = 0; i < body; i++)
-            zmq_msg_move (&raw->frames[i], &raw->frames[delimiter + 1 + i]);
-        for (size_t i = body; i < raw->count; i++)
-            zmq_msg_close (&raw->frames[i]);
-        raw->count = body;
-    }
-    self->replying = true;
-    return 0;
 }
 
 // Sends the kept envelope ahead of a reply's first frame: ZPAT_EFSM when no

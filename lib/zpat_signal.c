@@ -10,6 +10,9 @@
 
 static volatile sig_atomic_t s_interrupted;
 static int s_pipe[2] = {-1, -1};
+
+// The read end, for every blocking wait to poll (zpat_internal.h).
+int zpat__signal_read_fd = -1;
 static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
 
 // The handler may run in any thread, so besides setting the flag it writes
@@ -54,6 +57,7 @@ zpat_catch_signals (void)
         if (rc == 0) {
             s_pipe[0] = fds[0];
             s_pipe[1] = fds[1];
+            zpat__signal_read_fd = fds[0];
         }
     }
     if (rc == 0) {
@@ -74,10 +78,4 @@ int
 zpat_interrupted (void)
 {
     return s_interrupted != 0;
-}
-
-int
-zpat__signal_fd (void)
-{
-    return s_pipe[0];
 }

@@ -31,12 +31,6 @@ static const struct {
 };
 
 bool
-zpat__socket_check (const zpat_socket_t *self)
-{
-    return self && self->tag == ZPAT__TAG_LIVE;
-}
-
-bool
 zpat__role_sends (zpat__role_t role)
 {
     return s_roles[role].sends;
@@ -423,6 +417,7 @@ zpat_socket_bind (zpat_socket_t *self, const char *endpoint)
         return zpat__fail (ZPAT_ETERM);
     if (s_bind (self, endpoint) == -1)
         return s_endpoint_error ();
+    self->inproc |= strncmp (endpoint, "inproc://", 9) == 0;
     char resolved[ZPAT__ENDPOINT_MAX + 1];
     size_t size = sizeof resolved;
     if (zmq_getsockopt (self->handle, ZMQ_LAST_ENDPOINT, resolved, &size) == -1)
@@ -444,6 +439,7 @@ zpat_socket_connect (zpat_socket_t *self, const char *endpoint)
         return zpat__fail (ZPAT_ETERM);
     if (zmq_connect (self->handle, endpoint) == -1)
         return s_endpoint_error ();
+    self->inproc |= strncmp (endpoint, "inproc://", 9) == 0;
     return 0;
 }
 
@@ -677,6 +673,17 @@ zpat_socket_send (zpat_socket_t *self, const void *data, size_t size)
 {
     if (s_check_sender (self, data || !size) == -1)
         return -1;
+    // The common case in one libzmq call, as a raw program would make it.
+    if (self->role != ZPAT__REP && zpat__signal_fd () == -1 &&
+        size <= INT_MAX) {
+        if (zmq_send (self->handle, data, size, 0) >= 0) {
+            s_after_send (self);
+            return 0;
+        }
+        if (errno != EINTR)
+            return -1;
+        // A signal zpat does not catch: the path below waits on.
+    }
     zmq_msg_t frame;
     if (zmq_msg_init_size (&frame, size) == -1)
         return zpat__fail (ENOMEM);
@@ -783,17 +790,22 @@ s_check_receiver (zpat_socket_t *self, bool args_ok)
 void
 zpat__socket_drop_kept (zpat_socket_t *self)
 {
-    // Closing and re-initialising releases a large frame's memory at once.
-    zmq_msg_close (&self->frame);
-    zmq_msg_init (&self->frame);
-    zpat_msg_reset (&self->multi);
+    // A large frame's memory is released at once; a small one is released by
+    // the next receive into the frame, which saves a close and an init.
+    if (zmq_msg_size (&self->frame) > 1024) {
+        zmq_msg_close (&self->frame);
+        zmq_msg_init (&self->frame);
+    }
+    if (self->multi.count)
+        zpat_msg_reset (&self->multi);
     self->kept = ZPAT__KEPT_NONE;
 }
 
 // Receives a multipart message whose first frame is in first into msg.
 // libzmq delivers a message whole, so the other frames are already there.
-static int
-s_recv_rest (zpat_socket_t *self, zmq_msg_t *first, struct zpat_msg *msg)
+int
+zpat__socket_recv_rest (zpat_socket_t *self, zmq_msg_t *first,
+                        struct zpat_msg *msg)
 {
     zpat_msg_reset (msg);
     bool more = true;
@@ -830,11 +842,11 @@ s_recv_rest (zpat_socket_t *self, zmq_msg_t *first, struct zpat_msg *msg)
 // True when a frame of the kept message is over the maximum message size.
 // libzmq enforces the limit in its tcp:// and ipc:// decoder only; this
 // holds it over inproc:// too.
-static bool
-s_oversized (zpat_socket_t *self)
+bool
+zpat__socket_oversized (zpat_socket_t *self)
 {
     int64_t max = self->opts.max_msg_bytes;
-    if (max < 0)
+    if (!self->inproc || max < 0)
         return false;
     if (self->kept == ZPAT__KEPT_ONE)
         return (int64_t)zmq_msg_size (&self->frame) > max;
@@ -852,21 +864,19 @@ zpat__socket_recv_kept (zpat_socket_t *self)
 {
     if (self->kept != ZPAT__KEPT_NONE)
         return 0;
-    if (self->role == ZPAT__REP && self->replying)
-        return zpat__fail (ZPAT_EFSM);
+    if (self->role == ZPAT__REP)
+        return zpat__rep_recv (self);
     while (true) {
         if (zpat__socket_transfer (self, &self->frame, 0, false, true) == -1)
             return -1;
         if (!zmq_msg_more (&self->frame))
             self->kept = ZPAT__KEPT_ONE;
-        else if (s_recv_rest (self, &self->frame, &self->multi) == -1)
+        else if (zpat__socket_recv_rest (self, &self->frame, &self->multi) ==
+                 -1)
             return -1;
         else
             self->kept = ZPAT__KEPT_MULTI;
-        bool deliver = !s_oversized (self);
-        if (deliver && self->role == ZPAT__REP)
-            deliver = zpat__rep_take_envelope (self) == 0;
-        if (deliver)
+        if (!zpat__socket_oversized (self))
             return 0;
         zpat__socket_drop_kept (self);
     }
@@ -915,17 +925,56 @@ zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
 {
     if (s_check_receiver (self, msg) == -1)
         return -1;
-    zpat_msg_reset (msg);
-    zmq_msg_t *slot = zpat__msg_slot (msg);
-    if (!slot || zpat__socket_recv_kept (self) == -1)
+    // Receive straight into a one-frame message the caller reuses: libzmq
+    // releases its old content itself. Anything else takes the general path.
+    if (self->kept == ZPAT__KEPT_NONE && self->role != ZPAT__REP &&
+        msg->count == 1) {
+        zmq_msg_t *frame = &msg->frames[0];
+        if (zpat__socket_transfer (self, frame, 0, false, true) == -1) {
+            msg->count = 0; // libzmq emptied the frame
+            zmq_msg_close (frame);
+            return -1;
+        }
+        bool small = !self->inproc || self->opts.max_msg_bytes < 0 ||
+                     (int64_t)zmq_msg_size (frame) <= self->opts.max_msg_bytes;
+        if (!zmq_msg_more (frame) && small)
+            return 1;
+        // A multipart message, or one to check further: keep it in self and
+        // let the general path below finish it.
+        zmq_msg_move (&self->frame, frame);
+        self->kept = ZPAT__KEPT_ONE;
+        if (zmq_msg_more (&self->frame)) {
+            if (zpat__socket_recv_rest (self, &self->frame, &self->multi) ==
+                -1) {
+                self->kept = ZPAT__KEPT_NONE;
+                return -1;
+            }
+            self->kept = ZPAT__KEPT_MULTI;
+        }
+        if (zpat__socket_oversized (self))
+            zpat__socket_drop_kept (self);
+    }
+    if (zpat__socket_recv_kept (self) == -1) {
+        zpat_msg_reset (msg);
         return -1;
+    }
     if (self->kept == ZPAT__KEPT_MULTI) {
         // Hand the kept frames over by swapping arrays: no copy, and the
         // caller's spare slots become the socket's.
+        zpat_msg_reset (msg);
         struct zpat_msg spare = *msg;
         *msg = self->multi;
         self->multi = spare;
+    } else if (msg->count >= 1) {
+        // zmq_msg_move releases what frame 0 held.
+        for (size_t i = 1; i < msg->count; i++)
+            zmq_msg_close (&msg->frames[i]);
+        zmq_msg_move (&msg->frames[0], &self->frame);
+        msg->count = 1;
     } else {
+        zmq_msg_t *slot = zpat__msg_slot (msg);
+        if (!slot)
+            return -1; // the message stays kept
         zmq_msg_init (slot);
         zmq_msg_move (slot, &self->frame);
         msg->count = 1;
