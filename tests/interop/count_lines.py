@@ -3,7 +3,7 @@
 #
 # Counts the non-blank, non-comment lines of each tutorial script (Python),
 # its zpat port (examples/) and the same program against raw libzmq
-# (tests/interop/raw/), for the table in docs/porting.md.
+# (tests/interop/raw/), for the table in the README (Porting from pyzmq).
 # Usage: /usr/bin/python3 tests/interop/count_lines.py [TUTORIAL_DIR]
 # (default $ZPAT_TUTORIAL_DIR, else /work/shared/tutorial); it finds the C
 # files from its own path. A line counts unless it is blank or holds only a

@@ -1,8 +1,9 @@
 // pipeline_client.c - the tutorial's pipeline_client.py against raw libzmq.
 // SPDX-License-Identifier: MPL-2.0
 //
-// The yardstick for examples/pipeline_client.c in docs/porting.md: the same
-// arguments, output, errors and signal handling. Prints every result.
+// The yardstick for examples/pipeline_client.c in the README (Porting from
+// pyzmq): the same arguments, output, errors and signal handling. Prints every
+// result.
 
 #include <zmq.h>
 

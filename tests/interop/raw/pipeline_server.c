@@ -1,8 +1,8 @@
 // pipeline_server.c - the tutorial's pipeline_server.py against raw libzmq.
 // SPDX-License-Identifier: MPL-2.0
 //
-// The yardstick for examples/pipeline_server.c in docs/porting.md: the same
-// arguments, output, errors and signal handling.
+// The yardstick for examples/pipeline_server.c in the README (Porting from
+// pyzmq): the same arguments, output, errors and signal handling.
 
 #include <zmq.h>
 

@@ -1,8 +1,9 @@
 // pipeline_worker.c - the tutorial's pipeline_worker.py against raw libzmq.
 // SPDX-License-Identifier: MPL-2.0
 //
-// The yardstick for examples/pipeline_worker.c in docs/porting.md: the same
-// arguments, output, errors and signal handling. Forwards every frame.
+// The yardstick for examples/pipeline_worker.c in the README (Porting from
+// pyzmq): the same arguments, output, errors and signal handling. Forwards
+// every frame.
 
 #include <zmq.h>
 

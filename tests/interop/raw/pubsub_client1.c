@@ -1,8 +1,9 @@
 // pubsub_client1.c - the tutorial's pubsub_client1.py against raw libzmq.
 // SPDX-License-Identifier: MPL-2.0
 //
-// The yardstick for examples/pubsub_client1.c in docs/porting.md: the same
-// arguments, output, errors and signal handling. Prints every message.
+// The yardstick for examples/pubsub_client1.c in the README (Porting from
+// pyzmq): the same arguments, output, errors and signal handling. Prints every
+// message.
 
 #include <zmq.h>
 

@@ -1,9 +1,9 @@
 // pubsub_client2.c - the tutorial's pubsub_client2.py against raw libzmq.
 // SPDX-License-Identifier: MPL-2.0
 //
-// The yardstick for examples/pubsub_client2.c in docs/porting.md: the same
-// arguments, output, errors and signal handling. Prints the messages starting
-// with "123".
+// The yardstick for examples/pubsub_client2.c in the README (Porting from
+// pyzmq): the same arguments, output, errors and signal handling. Prints the
+// messages starting with "123".
 
 #include <zmq.h>
 

@@ -1,9 +1,9 @@
 // pubsub_server.c - the tutorial's pubsub_server.py against raw libzmq.
 // SPDX-License-Identifier: MPL-2.0
 //
-// The yardstick for examples/pubsub_server.c in docs/porting.md: the same
-// arguments, output, errors and signal handling. -w N waits for N
-// subscriptions.
+// The yardstick for examples/pubsub_server.c in the README (Porting from
+// pyzmq): the same arguments, output, errors and signal handling. -w N waits
+// for N subscriptions.
 
 #include <zmq.h>
 

@@ -1,8 +1,8 @@
 // reqrep_client.c - the tutorial's reqrep_client.py against raw libzmq.
 // SPDX-License-Identifier: MPL-2.0
 //
-// The yardstick for examples/reqrep_client.c in docs/porting.md: the same
-// arguments, output, errors and signal handling.
+// The yardstick for examples/reqrep_client.c in the README (Porting from
+// pyzmq): the same arguments, output, errors and signal handling.
 
 #include <zmq.h>
 

@@ -1,8 +1,9 @@
 // reqrep_server.c - the tutorial's reqrep_server.py against raw libzmq.
 // SPDX-License-Identifier: MPL-2.0
 //
-// The yardstick for examples/reqrep_server.c in docs/porting.md: the same
-// arguments, output, errors and signal handling. (Single-frame requests only.)
+// The yardstick for examples/reqrep_server.c in the README (Porting from
+// pyzmq): the same arguments, output, errors and signal handling. (Single-frame
+// requests only.)
 
 #include <zmq.h>
 
