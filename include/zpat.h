@@ -162,7 +162,9 @@ typedef struct zpat_options {
     int recv_hwm;
     // How long destroying the object (or leaving the process) waits for
     // queued messages to reach connected peers (ZPAT_WAIT_NONE or a count).
-    // Default ZPAT_DEFAULT_LINGER_MS (1000). Never infinite.
+    // Default ZPAT_DEFAULT_LINGER_MS (1000) for the roles that send; none
+    // for SUB and PULL, which have nothing of their own to deliver. Never
+    // infinite.
     int linger_ms;
     // Largest inbound message accepted, in bytes; a peer that sends a larger
     // one is disconnected and the message dropped. ZPAT_UNLIMITED lifts the

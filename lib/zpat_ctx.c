@@ -7,12 +7,15 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <signal.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
 static void *s_ctx;           // czmq's process context, while we use it
 atomic_bool zpat__ended;      // s_shut, read without the lock
 static bool s_shut;           // zpat_shutdown () has ended s_ctx
 static zpat_socket_t *s_live; // every socket not yet destroyed
+static bool s_threads;        // libzmq has started the context's threads
 
 // tcp:// ports released lately: libzmq closes a listener in its I/O thread
 // after zmq_unbind/zmq_close return, so a quick re-bind can meet EADDRINUSE.
@@ -48,17 +51,40 @@ static void *
 s_start (void)
 {
     struct sigaction old_int, old_term;
+    pthread_mutex_lock (&zpat__signal_lock);
     sigaction (SIGINT, NULL, &old_int);
     sigaction (SIGTERM, NULL, &old_term);
     zsys_handler_set (NULL);
     void *ctx = zsys_init ();
     sigaction (SIGINT, &old_int, NULL);
     sigaction (SIGTERM, &old_term, NULL);
+    pthread_mutex_unlock (&zpat__signal_lock);
     // czmq registered its exit handler in zsys_init (); ours, registered
     // after it, runs before it.
     if (ctx && atexit (s_at_exit) != 0)
         return zpat__fail_null (ENOMEM);
     return ctx;
+}
+
+// libzmq starts the context's I/O and reaper threads with its first socket,
+// and aborts the process (epoll.cpp) when it cannot get their descriptors.
+// Make sure a handful can be had first, and report EMFILE (or ENFILE)
+// instead. Returns 0 or the errno.
+static int
+s_descriptors_for_threads (void)
+{
+    int fds[6];
+    int made = 0, code = 0;
+    while (made < 6 && code == 0) {
+        fds[made] = eventfd (0, EFD_CLOEXEC);
+        if (fds[made] == -1)
+            code = errno;
+        else
+            made++;
+    }
+    while (made > 0)
+        close (fds[--made]);
+    return code == EMFILE || code == ENFILE ? code : 0;
 }
 
 int
@@ -81,10 +107,14 @@ zpat__ctx_open (zpat_socket_t *core, int type)
         if (!s_ctx)
             code = errno ? errno : ENOMEM;
     }
+    if (code == 0 && !s_threads)
+        code = s_descriptors_for_threads ();
     if (code == 0) {
         core->handle = zmq_socket (s_ctx, type);
         if (!core->handle)
             code = errno;
+        else
+            s_threads = true;
     }
     if (code == 0) {
         core->prev = NULL;
@@ -118,6 +148,7 @@ zpat__ctx_close (zpat_socket_t *core)
         zsys_shutdown ();
         s_ctx = NULL;
         s_shut = false;
+        s_threads = false;
         atomic_store (&zpat__ended, false);
     }
     pthread_mutex_unlock (&s_lock);
@@ -138,6 +169,7 @@ zpat_shutdown (void)
         zsys_shutdown ();
         s_ctx = NULL;
         s_shut = false;
+        s_threads = false;
         atomic_store (&zpat__ended, false);
     }
     pthread_mutex_unlock (&s_lock);

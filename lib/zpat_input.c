@@ -19,6 +19,7 @@ static struct {
     char *data;
     size_t length, capacity;
     bool ended;
+    bool skipping; // the rest of an over-long line is being thrown away
 } s_in;
 
 // Returns a new string holding bytes [start, end) without surrounding white
@@ -45,6 +46,18 @@ static char *
 s_take_line (bool *taken)
 {
     char *newline = s_in.length ? memchr (s_in.data, '\n', s_in.length) : NULL;
+    if (s_in.skipping) {
+        // Throw away the rest of a line that was refused as too long.
+        size_t used = newline ? (size_t)(newline - s_in.data) + 1 : s_in.length;
+        memmove (s_in.data, s_in.data + used, s_in.length - used);
+        s_in.length -= used;
+        s_in.skipping = !newline;
+        newline = s_in.length ? memchr (s_in.data, '\n', s_in.length) : NULL;
+        if (s_in.skipping) {
+            *taken = false;
+            return NULL;
+        }
+    }
     *taken = newline || (s_in.ended && s_in.length);
     if (!*taken)
         return NULL;
@@ -61,9 +74,14 @@ s_take_line (bool *taken)
 static int
 s_fill (void)
 {
+    if (s_in.length >= LINE_MAX_BYTES) {
+        // No newline in all that: refuse the line, and skip the rest of it
+        // so that the next call reads the line after it.
+        s_in.length = 0;
+        s_in.skipping = true;
+        return zpat__fail (EMSGSIZE);
+    }
     if (s_in.capacity - s_in.length < 4096) {
-        if (s_in.capacity >= LINE_MAX_BYTES)
-            return zpat__fail (EMSGSIZE);
         size_t capacity = s_in.capacity ? s_in.capacity * 2 : 8192;
         char *data = realloc (s_in.data, capacity);
         if (!data)
@@ -76,8 +94,12 @@ s_fill (void)
     if (count == 2 && zpat_interrupted ())
         return zpat__fail (EINTR);
     int rc = poll (fds, count, -1);
-    if (rc == -1 || (count == 2 && fds[1].revents))
-        return errno == EINTR || rc != -1 ? zpat__fail (EINTR) : -1;
+    if (rc == -1 && errno == EINTR && !zpat_interrupted ())
+        return 0; // a signal zpat does not catch: wait again
+    if (rc == -1)
+        return -1;
+    if (count == 2 && fds[1].revents)
+        return zpat__fail (EINTR);
     ssize_t got =
         read (0, s_in.data + s_in.length, s_in.capacity - s_in.length);
     if (got == -1)
@@ -102,11 +124,7 @@ zpat_input (const char *prompt)
             return line;
         if (s_in.ended)
             return zpat__fail_null (ENODATA);
-        if (s_fill () == -1) {
-            // A signal zpat does not catch: keep waiting.
-            if (errno == EINTR && zpat__signal_fd () == -1)
-                continue;
+        if (s_fill () == -1)
             return NULL;
-        }
     }
 }

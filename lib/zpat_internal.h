@@ -10,6 +10,7 @@
 #include <czmq.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 
@@ -54,8 +55,9 @@ struct zpat_socket {
     zpat__kept_t kept;     // a received message waiting for the caller
     zmq_msg_t frame;       // always initialised: scratch for one-frame receives
     struct zpat_msg multi; // a kept multipart message
-    int subscriptions;     // PUB: live subscriptions seen on the XPUB
-    unsigned sends;        // PUB: sends since the last subscription drain
+    struct zpat_msg outgoing; // frames of a multipart send, built first
+    int subscriptions;        // PUB: live subscriptions seen on the XPUB
+    unsigned sends;           // PUB: sends since the last subscription drain
     char endpoint[ZPAT__ENDPOINT_MAX + 1]; // last endpoint bound, resolved
     struct zpat_msg envelope; // REP: the routing frames of the request
     bool replying;            // REP: a request was received, not yet answered
@@ -114,6 +116,7 @@ zpat__ctx_ended (void)
 // zpat_catch_signals () has not been called. Read on every blocking call, so
 // it is a variable rather than a function.
 extern int zpat__signal_read_fd;
+extern pthread_mutex_t zpat__signal_lock;
 static inline int
 zpat__signal_fd (void)
 {

@@ -101,7 +101,10 @@ zpat__rep_recv (zpat_socket_t *self)
 int
 zpat__rep_send_envelope (zpat_socket_t *self)
 {
-    if (!self->replying)
+    // A request the caller has not taken yet (kept after EMSGSIZE or
+    // ZPAT_EFRAMES) has not been received: answering it now would send the
+    // envelope away and leave the request to be delivered again.
+    if (!self->replying || self->kept != ZPAT__KEPT_NONE)
         return zpat__fail (ZPAT_EFSM);
     struct zpat_msg *envelope = &self->envelope;
     for (size_t i = 0; i < envelope->count; i++) {

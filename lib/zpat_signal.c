@@ -13,7 +13,9 @@ static int s_pipe[2] = {-1, -1};
 
 // The read end, for every blocking wait to poll (zpat_internal.h).
 int zpat__signal_read_fd = -1;
-static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
+// Held while SIGINT/SIGTERM dispositions change, here and while the context
+// starts (zpat_ctx.c), so neither undoes the other.
+pthread_mutex_t zpat__signal_lock = PTHREAD_MUTEX_INITIALIZER;
 
 // The handler may run in any thread, so besides setting the flag it writes
 // to a pipe that every blocking wait polls: a call blocked in another thread
@@ -42,7 +44,7 @@ s_nonblocking (int fd)
 int
 zpat_catch_signals (void)
 {
-    pthread_mutex_lock (&s_lock);
+    pthread_mutex_lock (&zpat__signal_lock);
     int rc = 0;
     if (s_pipe[0] == -1) {
         int fds[2];
@@ -70,7 +72,7 @@ zpat_catch_signals (void)
         if (rc == 0)
             rc = sigaction (SIGTERM, &action, NULL);
     }
-    pthread_mutex_unlock (&s_lock);
+    pthread_mutex_unlock (&zpat__signal_lock);
     return rc;
 }
 

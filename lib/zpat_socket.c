@@ -203,7 +203,10 @@ s_apply_options (zpat_socket_t *self, const zpat_options_t *opts)
         {OPT_RECV_TIMEOUT, opts->recv_timeout_ms, ZPAT_WAIT_FOREVER},
         {OPT_SEND_HWM, opts->send_hwm, 1000},
         {OPT_RECV_HWM, opts->recv_hwm, 1000},
-        {OPT_LINGER, opts->linger_ms, ZPAT_DEFAULT_LINGER_MS},
+        // A SUB or a PULL sends no messages of its own (a SUB only its
+        // subscriptions), so nothing is worth waiting for when it closes.
+        {OPT_LINGER, opts->linger_ms,
+         s_roles[self->role].sends ? ZPAT_DEFAULT_LINGER_MS : ZPAT_WAIT_NONE},
         {OPT_MAX_MSG, opts->max_msg_bytes, ZPAT_DEFAULT_MAX_MSG_BYTES},
         {OPT_RECONNECT_IVL, opts->reconnect_ivl_ms, 100},
         {OPT_IPV6, opts->ipv6, 0},
@@ -534,6 +537,7 @@ zpat__socket_destroy (zpat_socket_t *self, zpat__role_t role)
     zmq_msg_close (&self->frame);
     zpat__msg_fini (&self->multi);
     zpat__msg_fini (&self->envelope);
+    zpat__msg_fini (&self->outgoing);
     s_unbind_all (self);
     zpat__ctx_close (self);
     self->tag = ZPAT__TAG_DEAD;
@@ -742,20 +746,22 @@ zpat_socket_send_frames (zpat_socket_t *self, const zpat_frame_t *frames,
     for (size_t i = 0; i < count; i++)
         if (!frames[i].data && frames[i].size)
             return zpat__fail (EINVAL);
+    // Build every frame before sending the first, so that running out of
+    // memory half-way leaves nothing queued ("all frames arrive, or none").
+    // The socket's own message holds them, reused from call to call.
+    struct zpat_msg *out = &self->outgoing;
+    zpat_msg_reset (out);
     for (size_t i = 0; i < count; i++) {
-        zmq_msg_t frame;
-        if (zmq_msg_init_size (&frame, frames[i].size) == -1)
+        if (zpat_msg_add (out, frames[i].data, frames[i].size) == -1) {
+            zpat_msg_reset (out);
             return zpat__fail (ENOMEM);
-        if (frames[i].size)
-            memcpy (zmq_msg_data (&frame), frames[i].data, frames[i].size);
-        if (zpat__socket_send_frame (self, &frame, i + 1 < count, i == 0) ==
-            -1) {
-            int saved = errno;
-            zmq_msg_close (&frame);
-            return zpat__fail (saved);
         }
     }
-    s_after_send (self);
+    if (zpat_socket_send_msg (self, out) == -1) {
+        int saved = errno;
+        zpat_msg_reset (out);
+        return zpat__fail (saved);
+    }
     return 0;
 }
 
@@ -766,8 +772,18 @@ zpat_socket_send_msg (zpat_socket_t *self, zpat_msg_t *msg)
         return -1;
     for (size_t i = 0; i < msg->count; i++) {
         if (zpat__socket_send_frame (self, &msg->frames[i], i + 1 < msg->count,
-                                     i == 0) == -1)
+                                     i == 0) == -1) {
+            // Only the first frame can wait, so only it can fail for a
+            // timeout or a signal, leaving msg whole. A later frame fails
+            // only when zpat_shutdown () ended the context mid-message: the
+            // message went with it.
+            if (i > 0) {
+                int saved = errno;
+                zpat_msg_reset (msg);
+                errno = saved;
+            }
             return -1;
+        }
     }
     // libzmq has emptied every frame it took; nothing is left to close.
     msg->count = 0;
@@ -790,12 +806,10 @@ s_check_receiver (zpat_socket_t *self, bool args_ok)
 void
 zpat__socket_drop_kept (zpat_socket_t *self)
 {
-    // A large frame's memory is released at once; a small one is released by
-    // the next receive into the frame, which saves a close and an init.
-    if (zmq_msg_size (&self->frame) > 1024) {
-        zmq_msg_close (&self->frame);
-        zmq_msg_init (&self->frame);
-    }
+    // Release the frame at once: a large buffer goes back, and a zero-copy
+    // frame's free function runs now rather than at the next receive.
+    zmq_msg_close (&self->frame);
+    zmq_msg_init (&self->frame);
     if (self->multi.count)
         zpat_msg_reset (&self->multi);
     self->kept = ZPAT__KEPT_NONE;
@@ -925,39 +939,11 @@ zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
 {
     if (s_check_receiver (self, msg) == -1)
         return -1;
-    // Receive straight into a one-frame message the caller reuses: libzmq
-    // releases its old content itself. Anything else takes the general path.
-    if (self->kept == ZPAT__KEPT_NONE && self->role != ZPAT__REP &&
-        msg->count == 1) {
-        zmq_msg_t *frame = &msg->frames[0];
-        if (zpat__socket_transfer (self, frame, 0, false, true) == -1) {
-            msg->count = 0; // libzmq emptied the frame
-            zmq_msg_close (frame);
-            return -1;
-        }
-        bool small = !self->inproc || self->opts.max_msg_bytes < 0 ||
-                     (int64_t)zmq_msg_size (frame) <= self->opts.max_msg_bytes;
-        if (!zmq_msg_more (frame) && small)
-            return 1;
-        // A multipart message, or one to check further: keep it in self and
-        // let the general path below finish it.
-        zmq_msg_move (&self->frame, frame);
-        self->kept = ZPAT__KEPT_ONE;
-        if (zmq_msg_more (&self->frame)) {
-            if (zpat__socket_recv_rest (self, &self->frame, &self->multi) ==
-                -1) {
-                self->kept = ZPAT__KEPT_NONE;
-                return -1;
-            }
-            self->kept = ZPAT__KEPT_MULTI;
-        }
-        if (zpat__socket_oversized (self))
-            zpat__socket_drop_kept (self);
-    }
-    if (zpat__socket_recv_kept (self) == -1) {
-        zpat_msg_reset (msg);
+    // The message is received into the socket first and handed over only
+    // once whole, so that a failed call leaves the caller's message as it
+    // was (a zmq_msg_recv straight into it would empty it on a timeout).
+    if (zpat__socket_recv_kept (self) == -1)
         return -1;
-    }
     if (self->kept == ZPAT__KEPT_MULTI) {
         // Hand the kept frames over by swapping arrays: no copy, and the
         // caller's spare slots become the socket's.
