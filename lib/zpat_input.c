@@ -18,6 +18,7 @@
 static struct {
     char *data;
     size_t length, capacity;
+    size_t scanned; // bytes at the start known to hold no newline
     bool ended;
     bool skipping; // the rest of an over-long line is being thrown away
 } s_in;
@@ -45,7 +46,13 @@ s_stripped (const char *start, const char *end)
 static char *
 s_take_line (bool *taken)
 {
-    char *newline = s_in.length ? memchr (s_in.data, '\n', s_in.length) : NULL;
+    // Search only the bytes not searched before: a long line arrives in
+    // many reads, and scanning it whole each time would be quadratic.
+    char *newline = s_in.length > s_in.scanned
+                        ? memchr (s_in.data + s_in.scanned, '\n',
+                                  s_in.length - s_in.scanned)
+                        : NULL;
+    s_in.scanned = s_in.length;
     if (s_in.skipping) {
         // Throw away the rest of a line that was refused as too long.
         size_t used = newline ? (size_t)(newline - s_in.data) + 1 : s_in.length;
@@ -53,6 +60,7 @@ s_take_line (bool *taken)
         s_in.length -= used;
         s_in.skipping = !newline;
         newline = s_in.length ? memchr (s_in.data, '\n', s_in.length) : NULL;
+        s_in.scanned = s_in.length;
         if (s_in.skipping) {
             *taken = false;
             return NULL;
@@ -66,6 +74,7 @@ s_take_line (bool *taken)
     if (line) {
         memmove (s_in.data, s_in.data + used, s_in.length - used);
         s_in.length -= used;
+        s_in.scanned = 0; // the rest has not been searched as a line yet
     }
     return line;
 }
@@ -78,6 +87,7 @@ s_fill (void)
         // No newline in all that: refuse the line, and skip the rest of it
         // so that the next call reads the line after it.
         s_in.length = 0;
+        s_in.scanned = 0;
         s_in.skipping = true;
         return zpat__fail (EMSGSIZE);
     }

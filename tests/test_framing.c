@@ -579,6 +579,50 @@ START_TEST (zero_copy_frame_stays_with_message_when_send_fails)
 }
 END_TEST
 
+// A multipart send that fails half-way (here: no memory for its second
+// frame) sends nothing; the next message arrives alone, not joined to the
+// first frame of the failed one.
+START_TEST (failed_multipart_send_sends_nothing)
+{
+    zpat_pull_t *pull = zpat_pull_new ("inproc://framing-atomic", NULL);
+    zpat_push_t *push = zpat_push_new ("inproc://framing-atomic", NULL);
+    ck_assert_ptr_nonnull (pull);
+    ck_assert_ptr_nonnull (push);
+    static const char dummy[1];
+    zpat_frame_t frames[2] = {{"first", 5}, {dummy, (size_t)1 << 62}};
+    ck_assert_int_eq (zpat_send_frames (push, frames, 2), -1);
+    ck_assert_int_eq (errno, ENOMEM);
+    ck_assert_int_eq (zpat_send_str (push, "second"), 0);
+    zpat_msg_t *msg = zpat_msg_new ();
+    ck_assert_int_eq (zpat_recv_msg (pull, msg), 1);
+    ck_assert_uint_eq (zpat_msg_size (msg, 0), 6);
+    ck_assert_int_eq (memcmp (zpat_msg_data (msg, 0), "second", 6), 0);
+    zpat_msg_destroy (&msg);
+    zpat_push_destroy (&push);
+    zpat_pull_destroy (&pull);
+}
+END_TEST
+
+// A receive into a message that times out leaves the message as it was.
+START_TEST (failed_recv_msg_leaves_message_alone)
+{
+    zpat_options_t opts = {.recv_timeout_ms = 20};
+    zpat_pull_t *pull = zpat_pull_new ("inproc://framing-keep", &opts);
+    ck_assert_ptr_nonnull (pull);
+    zpat_msg_t *msg = zpat_msg_new ();
+    ck_assert_int_eq (zpat_msg_add_str (msg, "keep"), 0);
+    ck_assert_int_eq (zpat_recv_msg (pull, msg), -1);
+    ck_assert_int_eq (errno, EAGAIN);
+    ck_assert_uint_eq (zpat_msg_count (msg), 1);
+    ck_assert_int_eq (memcmp (zpat_msg_data (msg, 0), "keep", 4), 0);
+    ck_assert_int_eq (zpat_msg_add_str (msg, "me too"), 0);
+    ck_assert_int_eq (zpat_recv_msg (pull, msg), -1);
+    ck_assert_uint_eq (zpat_msg_count (msg), 2);
+    zpat_msg_destroy (&msg);
+    zpat_pull_destroy (&pull);
+}
+END_TEST
+
 static Suite *
 framing_suite (void)
 {
@@ -612,6 +656,8 @@ framing_suite (void)
     tcase_add_loop_test (
         tc, multipart_on_single_frame_calls_fails_with_eframes_and_is_kept, 0,
         TRANSPORTS);
+    tcase_add_test (tc, failed_multipart_send_sends_nothing);
+    tcase_add_test (tc, failed_recv_msg_leaves_message_alone);
     suite_add_tcase (suite, tc);
 
     tc = tcase_create ("zero-copy");

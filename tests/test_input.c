@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 // Makes a pipe the process's standard input and returns its write end.
@@ -110,14 +111,87 @@ START_TEST (input_ends_with_eintr_on_caught_signal)
 }
 END_TEST
 
+// A line longer than zpat_input takes (64 MiB) is refused with EMSGSIZE
+// and skipped: the next call returns the line after it.
+START_TEST (input_skips_an_over_long_line)
+{
+    int fd = s_stdin_pipe ();
+    pid_t writer = fork ();
+    ck_assert_int_ne (writer, -1);
+    if (writer == 0) {
+        static char chunk[65536];
+        memset (chunk, 'x', sizeof chunk);
+        for (int i = 0; i < 1100; i++) // 72 MB without a newline
+            if (write (fd, chunk, sizeof chunk) < 0)
+                _exit (1);
+        if (write (fd, "\nnext\n", 6) < 0)
+            _exit (1);
+        _exit (0);
+    }
+    close (fd);
+    ck_assert_ptr_null (zpat_input (NULL));
+    ck_assert_int_eq (errno, EMSGSIZE);
+    char *line = zpat_input (NULL);
+    ck_assert_ptr_nonnull (line);
+    ck_assert_str_eq (line, "next");
+    zpat_str_free (&line);
+    int status;
+    ck_assert_int_eq (waitpid (writer, &status, 0), writer);
+}
+END_TEST
+
+static void
+s_on_alarm (int signum)
+{
+    (void)signum;
+}
+
+static void *
+s_alarm_then_write (void *arg)
+{
+    int fd = *(int *)arg;
+    // SIGUSR1 has a handler without SA_RESTART that zpat did not install:
+    // it must not end the wait; the line written after it must arrive.
+    kill (getpid (), SIGUSR1);
+    s_write (fd, "after the signal\n");
+    return NULL;
+}
+
+// After zpat_catch_signals, a signal zpat does not catch does not end the
+// wait for input.
+START_TEST (input_ignores_signals_it_does_not_catch)
+{
+    int fd = s_stdin_pipe ();
+    ck_assert_int_eq (zpat_catch_signals (), 0);
+    struct sigaction action;
+    memset (&action, 0, sizeof action);
+    action.sa_handler = s_on_alarm;
+    sigemptyset (&action.sa_mask);
+    ck_assert_int_eq (sigaction (SIGUSR1, &action, NULL), 0);
+    pthread_t thread;
+    ck_assert_int_eq (pthread_create (&thread, NULL, s_alarm_then_write, &fd),
+                      0);
+    char *line = zpat_input (NULL);
+    ck_assert_ptr_nonnull (line);
+    ck_assert_str_eq (line, "after the signal");
+    zpat_str_free (&line);
+    pthread_join (thread, NULL);
+    ck_assert_int_eq (zpat_interrupted (), 0);
+    close (fd);
+}
+END_TEST
+
 int
 main (void)
 {
     Suite *suite = suite_create ("input");
     TCase *lines = tcase_create ("lines");
+    tcase_set_timeout (lines, 20 * tu_time_factor ()); // 72 MB under valgrind
     tcase_add_test (lines, input_returns_stripped_lines_then_enodata);
     tcase_add_test (lines, input_returns_long_lines_whole);
     tcase_add_test (lines, input_ends_with_eintr_on_caught_signal);
+    tcase_add_test (lines, input_skips_an_over_long_line);
+    tcase_add_test (lines, input_ignores_signals_it_does_not_catch);
     suite_add_tcase (suite, lines);
     SRunner *runner = srunner_create (suite);
     // Each test changes the process's stdin and signal handlers: keep them

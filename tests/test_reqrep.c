@@ -486,6 +486,35 @@ END_TEST
 
 // ---------------------------------------------------------------------------
 
+// A REP whose request is kept (the buffer was too small) has not received
+// it yet: a reply is refused with ZPAT_EFSM, the request comes back whole,
+// and the reply to it reaches the requester.
+START_TEST (rep_refuses_to_answer_a_request_it_kept)
+{
+    zpat_rep_t *rep = zpat_rep_new ("inproc://reqrep-kept", NULL);
+    zpat_req_t *req = zpat_req_new ("inproc://reqrep-kept", NULL);
+    ck_assert_ptr_nonnull (rep);
+    ck_assert_ptr_nonnull (req);
+    ck_assert_int_eq (zpat_send_str (req, "hello world"), 0);
+    char small[4];
+    ck_assert_int_eq (zpat_recv (rep, small, sizeof small), -1);
+    ck_assert_int_eq (errno, EMSGSIZE);
+    ck_assert_int_eq (zpat_send_str (rep, "too soon"), -1);
+    ck_assert_int_eq (errno, ZPAT_EFSM);
+    char *request = zpat_recv_str (rep);
+    ck_assert_ptr_nonnull (request);
+    ck_assert_str_eq (request, "hello world");
+    zpat_str_free (&request);
+    ck_assert_int_eq (zpat_send_str (rep, "answer"), 0);
+    char *reply = zpat_recv_str (req);
+    ck_assert_ptr_nonnull (reply);
+    ck_assert_str_eq (reply, "answer");
+    zpat_str_free (&reply);
+    zpat_req_destroy (&req);
+    zpat_rep_destroy (&rep);
+}
+END_TEST
+
 static Suite *
 s_suite (void)
 {
@@ -531,6 +560,7 @@ s_suite (void)
                          TRANSPORTS);
     tcase_add_test (endpoints, comma_list_binds_every_endpoint);
     tcase_add_test (endpoints, malformed_endpoint_lists_fail_with_einval);
+    tcase_add_test (exchange, rep_refuses_to_answer_a_request_it_kept);
     suite_add_tcase (suite, endpoints);
     return suite;
 }
