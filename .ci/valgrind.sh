@@ -12,7 +12,8 @@ if [ ! -f "$dir/build.ninja" ]; then
   meson setup "$dir"
 fi
 meson compile -C "$dir"
-# Only the unit suite: other suites drive foreign programs (Python peers,
-# benchmarks) whose memory is not zpat's to check.
-meson test -C "$dir" --setup valgrind --suite unit --print-errorlogs \
+# The unit and hardening suites: the interop suite drives Python peers (its
+# interop-leaks test runs each C port under valgrind itself), and the
+# benchmarks measure time, which valgrind would only distort.
+meson test -C "$dir" --setup valgrind --suite unit --suite hardening --print-errorlogs \
   --num-processes "${VALGRIND_JOBS:-$(nproc)}" "$@"

@@ -335,3 +335,22 @@ hu_job_check (const unsigned char *data, size_t size, uint32_t *seq,
     *worker = data[HU_JOB_WORKER];
     return sum == s_job_sum (data);
 }
+
+long
+hu_rss_limit_kb (void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    return 1L << 30;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    return 1L << 30;
+#endif
+#endif
+    return hu_under_valgrind () ? 1L << 30 : 5L * 1024;
+}
+
+bool
+hu_under_valgrind (void)
+{
+    return getenv ("ZPAT_UNDER_VALGRIND") != NULL;
+}
