@@ -154,8 +154,9 @@ typedef struct zpat_options {
     int send_timeout_ms;
     // How long a receive may wait; default forever. EAGAIN when it runs out.
     int recv_timeout_ms;
-    // Messages queued per peer before a send waits (PUSH, REQ, REP) or drops
-    // (PUB); a count or ZPAT_UNLIMITED. Default 1000. libzmq learns what a
+    // Messages queued per peer before a send waits (PUSH, REQ) or drops (PUB;
+    // and a REP's reply to a requester whose queue is full, as libzmq's REP
+    // does); a count or ZPAT_UNLIMITED. Default 1000. libzmq learns what a
     // peer has read lazily, so a burst can meet the mark a little early.
     int send_hwm;
     // Messages queued per peer on the receiving side; default 1000.
