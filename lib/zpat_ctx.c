@@ -87,6 +87,20 @@ s_descriptors_for_threads (void)
     return code == EMFILE || code == ENFILE ? code : 0;
 }
 
+// Frees a context that was shut down once its last socket is gone, so that
+// the next object starts a new one. Called with s_lock held.
+static void
+s_free_if_done (void)
+{
+    if (s_shut && !s_live) {
+        zsys_shutdown ();
+        s_ctx = NULL;
+        s_shut = false;
+        s_threads = false;
+        atomic_store (&zpat__ended, false);
+    }
+}
+
 int
 zpat__ctx_open (zpat_socket_t *core, int type)
 {
@@ -142,15 +156,7 @@ zpat__ctx_close (zpat_socket_t *core)
         if (core->next)
             core->next->prev = core->prev;
     }
-    // The last socket of a context that was shut down: free the context, so
-    // that the next object starts a new one.
-    if (s_shut && !s_live) {
-        zsys_shutdown ();
-        s_ctx = NULL;
-        s_shut = false;
-        s_threads = false;
-        atomic_store (&zpat__ended, false);
-    }
+    s_free_if_done ();
     pthread_mutex_unlock (&s_lock);
 }
 
@@ -165,13 +171,7 @@ zpat_shutdown (void)
         s_shut = true;
         atomic_store (&zpat__ended, true);
     }
-    if (s_shut && !s_live) {
-        zsys_shutdown ();
-        s_ctx = NULL;
-        s_shut = false;
-        s_threads = false;
-        atomic_store (&zpat__ended, false);
-    }
+    s_free_if_done ();
     pthread_mutex_unlock (&s_lock);
 }
 

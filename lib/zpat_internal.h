@@ -132,6 +132,7 @@ int zpat__socket_destroy (zpat_socket_t *self, zpat__role_t role);
 int zpat__socket_poll (zpat_socket_t *self, short events, int timeout_ms);
 int zpat__socket_recv_kept (zpat_socket_t *self);
 void zpat__socket_drop_kept (zpat_socket_t *self);
+int zpat__socket_recv_body (zpat_socket_t *self, bool first);
 int zpat__socket_recv_rest (zpat_socket_t *self, zmq_msg_t *first,
                             struct zpat_msg *msg);
 bool zpat__socket_oversized (zpat_socket_t *self);

@@ -77,15 +77,8 @@ zpat__rep_recv (zpat_socket_t *self)
             s_skip_rest (self, last);
             continue;
         }
-        if (zpat__socket_transfer (self, &self->frame, 0, false, false) == -1)
+        if (zpat__socket_recv_body (self, false) == -1)
             return -1;
-        if (!zmq_msg_more (&self->frame))
-            self->kept = ZPAT__KEPT_ONE;
-        else if (zpat__socket_recv_rest (self, &self->frame, &self->multi) ==
-                 -1)
-            return -1;
-        else
-            self->kept = ZPAT__KEPT_MULTI;
         if (zpat__socket_oversized (self)) {
             zpat__socket_drop_kept (self);
             continue;

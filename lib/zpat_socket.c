@@ -870,6 +870,23 @@ zpat__socket_oversized (zpat_socket_t *self)
     return false;
 }
 
+// Receives a message (or a REP request's body) into self->frame, and the
+// rest of a multipart one into self->multi, and marks it kept. first: the
+// first frame may wait, with the caller's timeout.
+int
+zpat__socket_recv_body (zpat_socket_t *self, bool first)
+{
+    if (zpat__socket_transfer (self, &self->frame, 0, false, first) == -1)
+        return -1;
+    if (!zmq_msg_more (&self->frame))
+        self->kept = ZPAT__KEPT_ONE;
+    else if (zpat__socket_recv_rest (self, &self->frame, &self->multi) == -1)
+        return -1;
+    else
+        self->kept = ZPAT__KEPT_MULTI;
+    return 0;
+}
+
 // Makes sure a whole message is kept in self, receiving one if none is.
 // Messages the role must not deliver (oversized ones; for a REP, requests
 // without a well-formed envelope) are dropped and the wait goes on.
@@ -881,15 +898,8 @@ zpat__socket_recv_kept (zpat_socket_t *self)
     if (self->role == ZPAT__REP)
         return zpat__rep_recv (self);
     while (true) {
-        if (zpat__socket_transfer (self, &self->frame, 0, false, true) == -1)
+        if (zpat__socket_recv_body (self, true) == -1)
             return -1;
-        if (!zmq_msg_more (&self->frame))
-            self->kept = ZPAT__KEPT_ONE;
-        else if (zpat__socket_recv_rest (self, &self->frame, &self->multi) ==
-                 -1)
-            return -1;
-        else
-            self->kept = ZPAT__KEPT_MULTI;
         if (!zpat__socket_oversized (self))
             return 0;
         zpat__socket_drop_kept (self);
