@@ -17,6 +17,7 @@
 import argparse
 import os
 import platform
+import random
 import shutil
 import signal
 import socket
@@ -65,11 +66,43 @@ def check(condition, what):
     print(f"ok - {what}")
 
 
+def s_ephemeral_low():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+# Ports handed out by this run, so that two threads never get the same one.
+_given_ports = set()
+_given_lock = threading.Lock()
+
+
 def free_port():
-    """A TCP port free now on 127.0.0.1, for a C program to bind."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A TCP port free now on 127.0.0.1, for a C program to bind.
+
+    It is picked below the kernel's ephemeral range: a port the kernel hands
+    out for bind(0) may, once closed, be taken by any outgoing connection
+    (a client retrying to connect autobinds one) before the C program binds
+    it, which made the storm case fail with EADDRINUSE on a busy machine.
+    Ports below the range are only ever taken by an explicit bind."""
+    low = max(1024, s_ephemeral_low() - 12000)
+    high = s_ephemeral_low()
+    rng = random.Random()
+    with _given_lock:
+        for _ in range(1000):
+            port = rng.randrange(low, high)
+            if port in _given_ports:
+                continue
+            with socket.socket() as probe:
+                try:
+                    probe.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            _given_ports.add(port)
+            return port
+    raise Failure(f"no free TCP port between {low} and {high}")
 
 
 def local_endpoint():
