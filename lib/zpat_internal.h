@@ -50,6 +50,8 @@ typedef enum {
 struct zpat_socket {
     uint32_t tag;          // ZPAT__TAG_LIVE while the object lives
     zpat__role_t role;     // which of the six roles
+    bool fast_send;        // a sender whose sends are one libzmq call
+    bool fast_recv;        // a receiver whose receives are one libzmq call
     void *handle;          // the libzmq socket, in czmq's process context
     zpat_options_t opts;   // in force now, in setter units (0 is a value)
     zpat__kept_t kept;     // a received message waiting for the caller

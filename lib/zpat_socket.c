@@ -504,6 +504,10 @@ zpat__socket_new (zpat__role_t role, size_t size, const char *endpoints,
     if (!self)
         return zpat__fail_null (ENOMEM);
     self->role = role;
+    // REP handles an envelope around every message, so it never takes the
+    // fast paths.
+    self->fast_send = s_roles[role].sends && role != ZPAT__REP;
+    self->fast_recv = s_roles[role].receives && role != ZPAT__REP;
     zmq_msg_init (&self->frame);
     if (zpat__ctx_open (self, s_roles[role].zmq_type) == -1) {
         int saved = errno;
@@ -649,11 +653,22 @@ s_check_sender (zpat_socket_t *self, bool args_ok)
 
 // A publisher reads the subscriptions piling up on its XPUB now and then,
 // so that they cannot grow without bound.
-static void
+static inline void
 s_after_send (zpat_socket_t *self)
 {
     if (self->role == ZPAT__PUB && (++self->sends & 255) == 0)
         zpat__pub_drain (self);
+}
+
+// True when a send on self can be one libzmq call: a live sender other than
+// a REP, no signal pipe to watch, the context not ended. The fast paths make
+// the same checks as the general ones, in fewer steps; whatever they do not
+// handle falls through to the general path, which checks again.
+static inline bool
+s_fast_sender (const zpat_socket_t *self)
+{
+    return self && self->tag == ZPAT__TAG_LIVE && self->fast_send &&
+           zpat__signal_fd () == -1 && !zpat__ctx_ended ();
 }
 
 int
@@ -672,22 +687,13 @@ zpat__socket_send_frame (zpat_socket_t *self, zmq_msg_t *frame, int more,
     return rc;
 }
 
-int
-zpat_socket_send (zpat_socket_t *self, const void *data, size_t size)
+// The general send path: any role, signals caught or not. Kept out of line
+// so that the fast path in zpat_socket_send stays a few instructions.
+static int __attribute__ ((noinline))
+s_send_copy (zpat_socket_t *self, const void *data, size_t size)
 {
     if (s_check_sender (self, data || !size) == -1)
         return -1;
-    // The common case in one libzmq call, as a raw program would make it.
-    if (self->role != ZPAT__REP && zpat__signal_fd () == -1 &&
-        size <= INT_MAX) {
-        if (zmq_send (self->handle, data, size, 0) >= 0) {
-            s_after_send (self);
-            return 0;
-        }
-        if (errno != EINTR)
-            return -1;
-        // A signal zpat does not catch: the path below waits on.
-    }
     zmq_msg_t frame;
     if (zmq_msg_init_size (&frame, size) == -1)
         return zpat__fail (ENOMEM);
@@ -700,6 +706,23 @@ zpat_socket_send (zpat_socket_t *self, const void *data, size_t size)
     }
     s_after_send (self);
     return 0;
+}
+
+int
+zpat_socket_send (zpat_socket_t *self, const void *data, size_t size)
+{
+    // The common case in one libzmq call, as a raw program would make it;
+    // everything else (and a send a stray signal interrupted, which then
+    // waits on) takes the general path.
+    if (s_fast_sender (self) && (data || !size) && size <= INT_MAX) {
+        if (zmq_send (self->handle, data, size, 0) >= 0) {
+            s_after_send (self);
+            return 0;
+        }
+        if (errno != EINTR)
+            return -1;
+    }
+    return s_send_copy (self, data, size);
 }
 
 int
@@ -768,6 +791,15 @@ zpat_socket_send_frames (zpat_socket_t *self, const zpat_frame_t *frames,
 int
 zpat_socket_send_msg (zpat_socket_t *self, zpat_msg_t *msg)
 {
+    if (s_fast_sender (self) && msg && msg->count == 1) {
+        if (zmq_msg_send (&msg->frames[0], self->handle, 0) >= 0) {
+            msg->count = 0; // libzmq emptied the frame
+            s_after_send (self);
+            return 0;
+        }
+        if (errno != EINTR)
+            return -1;
+    }
     if (s_check_sender (self, msg && msg->count) == -1)
         return -1;
     for (size_t i = 0; i < msg->count; i++) {
@@ -870,6 +902,20 @@ zpat__socket_oversized (zpat_socket_t *self)
     return false;
 }
 
+// With the first frame of a message in self->frame, receives the rest of a
+// multipart one into self->multi and marks the message kept.
+static int
+s_recv_finish (zpat_socket_t *self)
+{
+    if (!zmq_msg_more (&self->frame))
+        self->kept = ZPAT__KEPT_ONE;
+    else if (zpat__socket_recv_rest (self, &self->frame, &self->multi) == -1)
+        return -1;
+    else
+        self->kept = ZPAT__KEPT_MULTI;
+    return 0;
+}
+
 // Receives a message (or a REP request's body) into self->frame, and the
 // rest of a multipart one into self->multi, and marks it kept. first: the
 // first frame may wait, with the caller's timeout.
@@ -878,13 +924,7 @@ zpat__socket_recv_body (zpat_socket_t *self, bool first)
 {
     if (zpat__socket_transfer (self, &self->frame, 0, false, first) == -1)
         return -1;
-    if (!zmq_msg_more (&self->frame))
-        self->kept = ZPAT__KEPT_ONE;
-    else if (zpat__socket_recv_rest (self, &self->frame, &self->multi) == -1)
-        return -1;
-    else
-        self->kept = ZPAT__KEPT_MULTI;
-    return 0;
+    return s_recv_finish (self);
 }
 
 // Makes sure a whole message is kept in self, receiving one if none is.
@@ -906,9 +946,76 @@ zpat__socket_recv_kept (zpat_socket_t *self)
     }
 }
 
+// True when a receive on self can be one libzmq call: a live receiver other
+// than a REP, nothing kept from an earlier call, no signal pipe to watch, the
+// context not ended.
+static inline bool
+s_fast_receiver (const zpat_socket_t *self)
+{
+    return self && self->tag == ZPAT__TAG_LIVE && self->fast_recv &&
+           self->kept == ZPAT__KEPT_NONE && zpat__signal_fd () == -1 &&
+           !zpat__ctx_ended ();
+}
+
+// Frames up to this size live inside the zmq_msg_t (libzmq's "very small
+// messages") and hold nothing that needs releasing at once.
+#define SMALL_FRAME 32
+
+// The fast receive: one zmq_msg_recv into self->frame. Returns the size
+// (clipped to INT_MAX, as libzmq reports it) of a one-frame message within
+// the size limit, for the caller to take; -2 when the general path must take
+// over (a multipart or oversized message, now kept or dropped, or a stray
+// signal); -1 with errno on an error.
+static inline int
+s_recv_fast (zpat_socket_t *self)
+{
+    int rc = zmq_msg_recv (&self->frame, self->handle, 0);
+    if (rc == -1)
+        return errno == EINTR ? -2 : -1;
+    // The size limit, which libzmq does not hold over inproc://.
+    int64_t max = self->opts.max_msg_bytes;
+    bool over = false;
+    if (self->inproc && max >= 0) {
+        int64_t size = rc < INT_MAX ? rc : (int64_t)zmq_msg_size (&self->frame);
+        over = size > max;
+    }
+    if (!over && !zmq_msg_more (&self->frame))
+        return rc;
+    if (s_recv_finish (self) == -1)
+        return -1;
+    if (zpat__socket_oversized (self))
+        zpat__socket_drop_kept (self);
+    return -2;
+}
+
+// After a fast receive the frame's bytes have been copied out. Its content
+// is released by the next receive; a large one goes now, so that its buffer
+// does not outlive the call.
+static inline void
+s_recv_done (zpat_socket_t *self, int size)
+{
+    if (size > SMALL_FRAME) {
+        zmq_msg_close (&self->frame);
+        zmq_msg_init (&self->frame);
+    }
+}
+
 int
 zpat_socket_recv (zpat_socket_t *self, void *buf, size_t size)
 {
+    if (s_fast_receiver (self) && (buf || !size)) {
+        int rc = s_recv_fast (self);
+        if (rc >= 0 && rc < INT_MAX && (size_t)rc <= size) {
+            if (rc)
+                memcpy (buf, zmq_msg_data (&self->frame), (size_t)rc);
+            s_recv_done (self, rc);
+            return rc;
+        }
+        if (rc >= 0)
+            self->kept = ZPAT__KEPT_ONE; // for the general path to refuse
+        else if (rc == -1)
+            return -1;
+    }
     if (s_check_receiver (self, buf || !size) == -1)
         return -1;
     if (zpat__socket_recv_kept (self) == -1)
@@ -927,6 +1034,23 @@ zpat_socket_recv (zpat_socket_t *self, void *buf, size_t size)
 char *
 zpat_socket_recv_str (zpat_socket_t *self)
 {
+    if (s_fast_receiver (self)) {
+        int rc = s_recv_fast (self);
+        if (rc >= 0 && rc < INT_MAX) {
+            char *string = malloc ((size_t)rc + 1);
+            if (string) {
+                if (rc)
+                    memcpy (string, zmq_msg_data (&self->frame), (size_t)rc);
+                string[rc] = 0;
+                s_recv_done (self, rc);
+                return string;
+            }
+        }
+        if (rc >= 0)
+            self->kept = ZPAT__KEPT_ONE; // the general path tries again
+        else if (rc == -1)
+            return NULL;
+    }
     if (s_check_receiver (self, true) == -1)
         return NULL;
     if (zpat__socket_recv_kept (self) == -1)
@@ -947,6 +1071,18 @@ zpat_socket_recv_str (zpat_socket_t *self)
 int
 zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
 {
+    // The fast path for a message that holds one frame, as it does when it
+    // is reused from receive to receive.
+    if (s_fast_receiver (self) && msg && msg->count == 1) {
+        int rc = s_recv_fast (self);
+        if (rc >= 0) {
+            // zmq_msg_move releases what the frame held.
+            zmq_msg_move (&msg->frames[0], &self->frame);
+            return 1;
+        }
+        if (rc == -1)
+            return -1;
+    }
     if (s_check_receiver (self, msg) == -1)
         return -1;
     // The message is received into the socket first and handed over only

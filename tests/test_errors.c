@@ -538,6 +538,64 @@ START_TEST (oversized_message_is_dropped_and_both_sides_keep_working)
 }
 END_TEST
 
+// libzmq holds the maximum message size only in its tcp:// and ipc://
+// decoders; zpat holds it over inproc:// too. Each receive form drops what is
+// over the limit, frame by frame, and delivers what is within it.
+START_TEST (oversized_inproc_message_is_dropped_by_every_receive)
+{
+    char endpoint[80];
+    tu_endpoint (endpoint, sizeof endpoint, "inproc");
+    zpat_options_t opts = {.max_msg_bytes = 100, .recv_timeout_ms = 5000};
+    zpat_pull_t *pull = zpat_pull_new (endpoint, &opts);
+    ck_assert_ptr_nonnull (pull);
+    zpat_push_t *push = zpat_push_new (endpoint, NULL);
+    ck_assert_ptr_nonnull (push);
+    char big[101], fits[100];
+    memset (big, 'B', sizeof big);
+    memset (fits, 'f', sizeof fits);
+    zpat_frame_t mixed[2] = {{"topic", 5}, {big, sizeof big}};
+    zpat_msg_t *msg = zpat_msg_new ();
+    ck_assert_ptr_nonnull (msg);
+
+    // Three rounds, one per receive form; the reused message holds a frame
+    // from the second round on, as it would in a receive loop.
+    for (int form = 0; form < 3; form++) {
+        ck_assert_int_eq (zpat_send (push, big, sizeof big), 0);
+        ck_assert_int_eq (zpat_send_frames (push, mixed, 2), 0);
+        ck_assert_int_eq (zpat_send (push, fits, sizeof fits), 0);
+        if (form == 0) {
+            char buf[200];
+            ck_assert_int_eq (zpat_recv (pull, buf, sizeof buf), 100);
+            ck_assert_int_eq (memcmp (buf, fits, sizeof fits), 0);
+        } else if (form == 1) {
+            char *text = zpat_recv_str (pull);
+            ck_assert_ptr_nonnull (text);
+            ck_assert_uint_eq (strlen (text), 100);
+            ck_assert_int_eq (memcmp (text, fits, sizeof fits), 0);
+            zpat_str_free (&text);
+        } else {
+            ck_assert_int_eq (zpat_recv_msg (pull, msg), 1);
+            ck_assert_uint_eq (zpat_msg_size (msg, 0), 100);
+            ck_assert_int_eq (memcmp (zpat_msg_data (msg, 0), fits, 100), 0);
+        }
+    }
+    // Nothing else is waiting: the oversized messages are gone.
+    ck_assert_int_eq (zpat_set_recv_timeout_ms (pull, 50), 0);
+    ck_assert_int_eq (zpat_recv_msg (pull, msg), -1);
+    ck_assert_int_eq (errno, EAGAIN);
+
+    // Raising the limit lets the same message through.
+    ck_assert_int_eq (zpat_set_max_msg_bytes (pull, 101), 0);
+    ck_assert_int_eq (zpat_set_recv_timeout_ms (pull, 5000), 0);
+    ck_assert_int_eq (zpat_send (push, big, sizeof big), 0);
+    ck_assert_int_eq (zpat_recv_msg (pull, msg), 1);
+    ck_assert_uint_eq (zpat_msg_size (msg, 0), 101);
+    zpat_msg_destroy (&msg);
+    zpat_push_destroy (&push);
+    zpat_pull_destroy (&pull);
+}
+END_TEST
+
 // Fills a pusher connected to nobody with 1,000 messages, destroys it and
 // ends the context, and returns how long that took. libzmq closes a socket
 // in the background, so the wait for queued messages falls on the context's
@@ -656,6 +714,7 @@ errors_suite (void)
     tcase_set_timeout (tc, 25);
     tcase_add_test (tc,
                     oversized_message_is_dropped_and_both_sides_keep_working);
+    tcase_add_test (tc, oversized_inproc_message_is_dropped_by_every_receive);
     tcase_add_test (tc, destroy_with_queued_messages_returns_within_linger);
     suite_add_tcase (suite, tc);
 
