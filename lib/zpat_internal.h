@@ -138,15 +138,37 @@ int zpat__socket_recv_body (zpat_socket_t *self, bool first);
 int zpat__socket_recv_rest (zpat_socket_t *self, zmq_msg_t *first,
                             struct zpat_msg *msg);
 bool zpat__socket_oversized (zpat_socket_t *self);
-int zpat__socket_transfer (zpat_socket_t *self, zmq_msg_t *frame, int flags,
-                           bool sending, bool first);
+int zpat__socket_transfer_wait (zpat_socket_t *self, zmq_msg_t *frame,
+                                int flags, bool sending, bool first);
+
+// Sends or receives one frame (see zpat__socket_transfer_wait). The common
+// case, one libzmq call that no signal interrupted, is inline; waiting with
+// the signal pipe and retrying after a signal are not.
+static inline int
+zpat__socket_transfer (zpat_socket_t *self, zmq_msg_t *frame, int flags,
+                       bool sending, bool first)
+{
+    if (!first || zpat__signal_fd () == -1) {
+        int rc = sending ? zmq_msg_send (frame, self->handle, flags)
+                         : zmq_msg_recv (frame, self->handle, flags);
+        if (rc >= 0 || errno != EINTR)
+            return rc;
+    }
+    return zpat__socket_transfer_wait (self, frame, flags, sending, first);
+}
 int zpat__socket_send_frame (zpat_socket_t *self, zmq_msg_t *frame, int more,
                              bool first);
 int64_t zpat__clock_ms (void);
 
 // Messages (zpat_msg.c): the next free frame slot, grown as needed
 // (NULL/ENOMEM); releasing every frame and the slots.
-zmq_msg_t *zpat__msg_slot (struct zpat_msg *self);
+zmq_msg_t *zpat__msg_grow (struct zpat_msg *self);
+static inline zmq_msg_t *
+zpat__msg_slot (struct zpat_msg *self)
+{
+    return self->count < self->capacity ? &self->frames[self->count]
+                                        : zpat__msg_grow (self);
+}
 void zpat__msg_fini (struct zpat_msg *self);
 
 // Reply (zpat_rep.c): receives the next request with a well-formed envelope,

@@ -42,8 +42,9 @@ zpat_msg_reset (zpat_msg_t *self)
     self->count = 0;
 }
 
+// The slow half of zpat__msg_slot: the slots are full, so the array grows.
 zmq_msg_t *
-zpat__msg_slot (struct zpat_msg *self)
+zpat__msg_grow (struct zpat_msg *self)
 {
     if (self->count == self->capacity) {
         // libzmq forbids copying a zmq_msg_t byte by byte, so frames move to

@@ -587,7 +587,9 @@ zpat__socket_poll (zpat_socket_t *self, short events, int timeout_ms)
     }
 }
 
-// Runs a send or receive of one frame with the caller's timeout. Without
+// Runs a send or receive of one frame with the caller's timeout: the general
+// path behind the inline zpat__socket_transfer, which has tried the common
+// case first (trying it again here does no harm). Without
 // zpat_catch_signals () libzmq blocks by itself, honouring the socket's
 // timeout, and a stray EINTR is retried. With it, the call first tries not to
 // wait, then polls the socket together with the signal pipe.
@@ -596,8 +598,8 @@ zpat__socket_poll (zpat_socket_t *self, short events, int timeout_ms)
 // of a multipart message together with the first, so later frames pass
 // first = false and are never cut off by a signal or a timeout half-way.
 int
-zpat__socket_transfer (zpat_socket_t *self, zmq_msg_t *frame, int flags,
-                       bool sending, bool first)
+zpat__socket_transfer_wait (zpat_socket_t *self, zmq_msg_t *frame, int flags,
+                            bool sending, bool first)
 {
     bool catching = zpat__signal_fd () != -1;
     if (!first || !catching) {
