@@ -418,6 +418,9 @@ ZPAT_EXPORT int zpat_socket_send_msg (zpat_socket_t *self, zpat_msg_t *msg);
 // ZPAT_EFSM (a REQ with no request pending, a REP that has not replied),
 // EINTR, ZPAT_ETERM, EINVAL (wrong role, NULL). A message that a call cannot
 // return in the form asked for is kept, and the next receive returns it.
+// Messages zpat drops itself (over max_msg_bytes on inproc://, where libzmq
+// does not check; for a REP, requests without a REQ envelope) do not extend
+// the wait: a stream of them still ends the call with EAGAIN on time.
 
 // zpat_socket_recv copies a one-frame message into buf without allocating and
 // returns its size in bytes. A message larger than size is not truncated:

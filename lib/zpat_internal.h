@@ -133,6 +133,14 @@ int zpat__socket_attach (zpat_socket_t *self, const char *endpoints);
 int zpat__socket_destroy (zpat_socket_t *self, zpat__role_t role);
 int zpat__socket_poll (zpat_socket_t *self, short events, int timeout_ms);
 int zpat__socket_recv_kept (zpat_socket_t *self);
+
+// A receive that drops messages it must not deliver keeps to its timeout:
+// zpat__socket_wait_start notes when the wait began (a clock read only when
+// there is a timeout), and after each drop zpat__socket_wait_rest waits for
+// the next message with what is left of it. Returns 0 when a message is
+// there, -1 with EAGAIN when the time is up, EINTR or ZPAT_ETERM.
+int64_t zpat__socket_wait_start (const zpat_socket_t *self);
+int zpat__socket_wait_rest (zpat_socket_t *self, int64_t start_ms);
 void zpat__socket_drop_kept (zpat_socket_t *self);
 int zpat__socket_recv_body (zpat_socket_t *self, bool first);
 int zpat__socket_recv_rest (zpat_socket_t *self, zmq_msg_t *first,

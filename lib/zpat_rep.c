@@ -50,7 +50,12 @@ zpat__rep_recv (zpat_socket_t *self)
     if (self->replying)
         return zpat__fail (ZPAT_EFSM);
     struct zpat_msg *envelope = &self->envelope;
-    while (true) {
+    int64_t start = zpat__socket_wait_start (self);
+    for (bool waited = false;; waited = true) {
+        // After a dropped message, wait for the next with what is left of
+        // the timeout, so that junk cannot hold the call past it.
+        if (waited && zpat__socket_wait_rest (self, start) == -1)
+            return -1;
         zpat_msg_reset (envelope);
         bool more = true, delimited = false;
         while (more && !delimited && envelope->count < ENVELOPE_MAX) {

@@ -929,9 +929,30 @@ zpat__socket_recv_body (zpat_socket_t *self, bool first)
     return s_recv_finish (self);
 }
 
+int64_t
+zpat__socket_wait_start (const zpat_socket_t *self)
+{
+    return self->opts.recv_timeout_ms >= 0 ? zpat__clock_ms () : 0;
+}
+
+int
+zpat__socket_wait_rest (zpat_socket_t *self, int64_t start_ms)
+{
+    int timeout = self->opts.recv_timeout_ms;
+    if (timeout < 0)
+        return 0;
+    int64_t left = start_ms + timeout - zpat__clock_ms ();
+    // With no time left, still take a message that is already there.
+    int rc = zpat__socket_poll (self, ZMQ_POLLIN, left > 0 ? (int)left : 0);
+    if (rc == 0)
+        return zpat__fail (EAGAIN);
+    return rc == 1 ? 0 : -1;
+}
+
 // Makes sure a whole message is kept in self, receiving one if none is.
 // Messages the role must not deliver (oversized ones; for a REP, requests
-// without a well-formed envelope) are dropped and the wait goes on.
+// without a well-formed envelope) are dropped and the wait goes on, within
+// the same receive timeout: a stream of them cannot hold the call forever.
 int
 zpat__socket_recv_kept (zpat_socket_t *self)
 {
@@ -939,12 +960,15 @@ zpat__socket_recv_kept (zpat_socket_t *self)
         return 0;
     if (self->role == ZPAT__REP)
         return zpat__rep_recv (self);
+    int64_t start = zpat__socket_wait_start (self);
     while (true) {
         if (zpat__socket_recv_body (self, true) == -1)
             return -1;
         if (!zpat__socket_oversized (self))
             return 0;
         zpat__socket_drop_kept (self);
+        if (zpat__socket_wait_rest (self, start) == -1)
+            return -1;
     }
 }
 

@@ -7,10 +7,16 @@
 
 #include "testutil.h"
 
+#include <zmq.h>
+
 #include <check.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 // Asserts that call returns -1 (or NULL) with errno code, naming the call
 // when it does not.
@@ -596,6 +602,97 @@ START_TEST (oversized_inproc_message_is_dropped_by_every_receive)
 }
 END_TEST
 
+// A stream of messages the receiver must drop, one every few milliseconds,
+// until told to stop: junk (requests without an envelope, from a raw DEALER)
+// for a REP, or oversized messages for an inproc PULL.
+typedef struct {
+    const char *endpoint;
+    bool to_rep;
+    int timeout_ms;
+    atomic_bool stop;
+    int sent;
+} junk_stream_t;
+
+static void *
+s_junk_stream (void *arg)
+{
+    junk_stream_t *self = arg;
+    void *ctx = zmq_ctx_new ();
+    void *sock = NULL;
+    zpat_push_t *push = NULL;
+    char big[200];
+    memset (big, 'J', sizeof big);
+    if (self->to_rep) {
+        sock = zmq_socket (ctx, ZMQ_DEALER);
+        zmq_connect (sock, self->endpoint);
+    } else
+        push = zpat_push_new (self->endpoint, NULL);
+    // It stops by itself after a while, so that a receive that waits for
+    // the stream to end fails its assertion rather than Check's timeout.
+    long long end = tu_now_ms () + 15LL * self->timeout_ms;
+    while (!atomic_load (&self->stop) && tu_now_ms () < end) {
+        int rc = self->to_rep ? zmq_send (sock, "junk", 4, 0)
+                              : zpat_send (push, big, sizeof big);
+        if (rc >= 0)
+            self->sent++;
+        struct timespec pause = {0, 5 * 1000 * 1000};
+        nanosleep (&pause, NULL);
+    }
+    if (sock)
+        zmq_close (sock);
+    zmq_ctx_term (ctx);
+    zpat_push_destroy (&push);
+    return NULL;
+}
+
+// A receive keeps to its timeout while it drops what it must not deliver: a
+// steady stream of junk cannot hold it past the timeout (zpat drops such
+// messages itself and waits again, with what is left of the time).
+START_TEST (receive_times_out_while_dropping_a_stream_of_junk)
+{
+    bool to_rep = _i == 0;
+    int factor = tu_time_factor ();
+    int timeout = 200 * factor;
+    char endpoint[80];
+    tu_endpoint (endpoint, sizeof endpoint, to_rep ? "tcp" : "inproc");
+    zpat_options_t opts = {.recv_timeout_ms = timeout, .max_msg_bytes = 100};
+    zpat_rep_t *rep = NULL;
+    zpat_pull_t *pull = NULL;
+    if (to_rep) {
+        rep = zpat_rep_new (endpoint, &opts);
+        ck_assert_ptr_nonnull (rep);
+        snprintf (endpoint, sizeof endpoint, "%s", zpat_endpoint (rep));
+    } else {
+        pull = zpat_pull_new (endpoint, &opts);
+        ck_assert_ptr_nonnull (pull);
+    }
+    junk_stream_t junk = {
+        .endpoint = endpoint, .to_rep = to_rep, .timeout_ms = timeout};
+    pthread_t thread;
+    ck_assert_int_eq (pthread_create (&thread, NULL, s_junk_stream, &junk), 0);
+
+    // Each receive ends with EAGAIN after about the timeout, the junk still
+    // flowing: well before ten timeouts have passed.
+    for (int i = 0; i < 2; i++) {
+        long long start = tu_now_ms ();
+        char *text = to_rep ? zpat_recv_str (rep) : zpat_recv_str (pull);
+        long long took = tu_now_ms () - start;
+        ck_assert_ptr_null (text);
+        ck_assert_int_eq (errno, EAGAIN);
+        ck_assert_int_ge (took, timeout - 10);
+        ck_assert_msg (took < 10 * timeout,
+                       "a receive with a %d ms timeout took %lld ms", timeout,
+                       took);
+    }
+    atomic_store (&junk.stop, true);
+    pthread_join (thread, NULL);
+    // The stream really flowed and was really dropped.
+    ck_assert_int_gt (junk.sent, 20);
+    zpat_rep_destroy (&rep);
+    zpat_pull_destroy (&pull);
+}
+END_TEST
+
 // Fills a pusher connected to nobody with 1,000 messages, destroys it and
 // ends the context, and returns how long that took. libzmq closes a socket
 // in the background, so the wait for queued messages falls on the context's
@@ -715,6 +812,8 @@ errors_suite (void)
     tcase_add_test (tc,
                     oversized_message_is_dropped_and_both_sides_keep_working);
     tcase_add_test (tc, oversized_inproc_message_is_dropped_by_every_receive);
+    tcase_add_loop_test (tc, receive_times_out_while_dropping_a_stream_of_junk,
+                         0, 2);
     tcase_add_test (tc, destroy_with_queued_messages_returns_within_linger);
     suite_add_tcase (suite, tc);
 
