@@ -112,8 +112,14 @@ s_file_size (const char *path)
 // sender's libzmq output batch and kernel send buffer, the worker's kernel
 // receive buffer, its input batch and output batch: Linux doubles the 4 KiB
 // asked for, libzmq batches 8 KiB), 20 jobs of 2 KiB, and the job the
-// worker was holding: 21.
-#define BYTE_SLACK 21
+// worker was holding: 21 at their nominal sizes. They hold more than that:
+// a job split across a batch's edge, a kernel send buffer that takes one
+// more write once below its limit, and a receive queue that the kernel
+// collapses to fit more. Measured (here and in multihost.sh, about 60
+// kills): up to 31 jobs beyond 3 x HWM, which failed the old bound of 21
+// about one run in ten under ASan. 50 (about 100 KiB) leaves room for that
+// and is still far below the megabytes default buffers lose.
+#define BYTE_SLACK 50
 
 START_TEST (pipeline_survives_killed_worker_and_restarted_sink)
 {
