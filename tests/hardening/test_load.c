@@ -278,7 +278,13 @@ static void *
 s_subscriber (void *arg)
 {
     subscriber_t *self = arg;
-    zpat_options_t opts = {.recv_hwm = HWM, .recv_timeout_ms = 50};
+    // A receive that times out is how a slow subscriber decides it has
+    // drained what the burst left it, so the timeout must outlast any pause
+    // of the I/O threads that still carry the burst: 50 ms may not, on a
+    // loaded machine or under valgrind (which runs one thread at a time),
+    // and phase B would then start with a queue that is not empty.
+    zpat_options_t opts = {.recv_hwm = HWM,
+                           .recv_timeout_ms = 200 * hu_time_factor ()};
     zpat_sub_t *sub = zpat_sub_new (self->endpoint, "", &opts);
     if (!sub) {
         self->error = errno;
