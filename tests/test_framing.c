@@ -477,11 +477,12 @@ s_zc_reset (void)
     atomic_store (&s_zc_data, NULL);
 }
 
-// Polls the counter until it reaches want or five seconds pass.
+// Polls the counter until it reaches want or five seconds (times the time
+// factor) pass.
 static int
 s_zc_await (int want)
 {
-    long long deadline = tu_now_ms () + 5000;
+    long long deadline = tu_now_ms () + 5000LL * tu_time_factor ();
     while (atomic_load (&s_zc_calls) < want && tu_now_ms () < deadline) {
         struct timespec pause = {0, 1000000};
         nanosleep (&pause, NULL);

@@ -29,7 +29,7 @@ static const zpat_options_t opts = {
 #define ENDPOINT_SIZE 256
 
 // How long any one test may spend receiving before it gives up.
-#define DEADLINE_MS 15000
+#define DEADLINE_MS (15000LL * tu_time_factor ())
 
 static zpat_pull_t *
 s_pull_bound (const char *transport, char *endpoint)
@@ -141,7 +141,7 @@ s_warm_up (zpat_push_t *push, zpat_pull_t **pulls, int count)
 {
     bool probed[PULLERS] = {false};
     int missing = count;
-    long long deadline = tu_now_ms () + 5000;
+    long long deadline = tu_now_ms () + 5000LL * tu_time_factor ();
     while (missing > 0) {
         ck_assert_msg (tu_now_ms () < deadline, "%d pullers never connected",
                        missing);
@@ -337,7 +337,7 @@ START_TEST (push_without_pullers_times_out_with_eagain)
     ck_assert_int_eq (errno, EAGAIN);
     long long elapsed = tu_now_ms () - start;
     ck_assert_int_ge (elapsed, 180);
-    ck_assert_int_lt (elapsed, 1000);
+    ck_assert_int_lt (elapsed, 1000LL * tu_time_factor ());
     zpat_push_destroy (&push);
 }
 END_TEST

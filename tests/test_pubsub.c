@@ -25,8 +25,9 @@ static const zpat_options_t opts = {
     .linger_ms = 100,
 };
 
-// How long a test waits for subscriptions to reach the publisher.
-#define SUBSCRIBE_WAIT_MS 5000
+// How long a test waits for subscriptions to reach the publisher (scaled
+// for valgrind, like every bound in this file).
+#define SUBSCRIBE_WAIT_MS (5000 * tu_time_factor ())
 
 #define ENDPOINT_SIZE 256
 
@@ -64,13 +65,14 @@ s_await_subscriptions (zpat_pub_t *pub, int count)
                    count, seen, seen < 0 ? zpat_strerror (errno) : "");
 }
 
-// Waits up to 2 s for zpat_pub_subscriptions to report exactly count, and
-// returns the last count seen. For counts that go down there is no call that
-// blocks until an unsubscription arrives, so this polls every millisecond.
+// Waits up to 2 s (times the time factor) for zpat_pub_subscriptions to
+// report exactly count, and returns the last count seen. For counts that go
+// down there is no call that blocks until an unsubscription arrives, so this
+// polls every millisecond.
 static int
 s_await_count (zpat_pub_t *pub, int count)
 {
-    long long deadline = tu_now_ms () + 2000;
+    long long deadline = tu_now_ms () + 2000LL * tu_time_factor ();
     int seen = zpat_pub_subscriptions (pub);
     while (seen != count && tu_now_ms () < deadline) {
         struct timespec pause = {0, 1000 * 1000};
@@ -377,7 +379,7 @@ START_TEST (wait_subscriptions_times_out_with_eagain)
     ck_assert_int_eq (errno, EAGAIN);
     long long elapsed = tu_now_ms () - start;
     ck_assert_int_ge (elapsed, 180);
-    ck_assert_int_lt (elapsed, 1000);
+    ck_assert_int_lt (elapsed, 1000LL * tu_time_factor ());
     zpat_pub_destroy (&pub);
 }
 END_TEST
@@ -463,7 +465,8 @@ START_TEST (every_prefix_length_up_to_1024_delivers_or_fails_with_esublen)
     char endpoint[ENDPOINT_SIZE];
     zpat_pub_t *pub = s_pub_bound (transports[_i], endpoint);
     zpat_sub_t *sub = s_sub_new (endpoint, NULL);
-    ck_assert_int_eq (zpat_set_recv_timeout_ms (sub, 2000), 0);
+    ck_assert_int_eq (zpat_set_recv_timeout_ms (sub, 2000 * tu_time_factor ()),
+                      0);
     char prefix[LONGEST + 1], message[LONGEST + 2], got[LONGEST + 2];
     int accepted = 0, refused = 0;
 
@@ -483,7 +486,8 @@ START_TEST (every_prefix_length_up_to_1024_delivers_or_fails_with_esublen)
             continue;
         }
         accepted++;
-        int seen = zpat_pub_wait_subscriptions (pub, accepted, 2000);
+        int seen = zpat_pub_wait_subscriptions (pub, accepted,
+                                                2000 * tu_time_factor ());
         if (seen != accepted)
             ck_abort_msg ("length %d: %d of %d subscriptions arrived (%s)", n,
                           seen, accepted, zpat_strerror (errno));

@@ -149,11 +149,12 @@ START_TEST (echo_10000_messages_byte_exact)
 END_TEST
 
 // Serves one request on whichever of reps gets it first and replies with the
-// REP's index; returns that index, or -1 when none got one within 5 s.
+// REP's index; returns that index, or -1 when none got one within 5 s
+// (times the time factor).
 static int
 s_serve_any (zpat_rep_t **reps, int count)
 {
-    long long deadline = tu_now_ms () + 5000;
+    long long deadline = tu_now_ms () + 5000LL * tu_time_factor ();
     while (tu_now_ms () < deadline) {
         for (int r = 0; r < count; r++) {
             char *request = zpat_recv_str (reps[r]);
@@ -300,12 +301,13 @@ END_TEST
 #define TIMEOUT_MS 200
 
 // Checks that a wait that timed out took about timeout_ms: not much less,
-// and (generously, for loaded machines) less than five times as long.
+// and (generously, for loaded machines) less than five times as long, times
+// the time factor under valgrind.
 static void
 s_check_elapsed (long long elapsed, int timeout_ms)
 {
     ck_assert_int_ge (elapsed, timeout_ms - 20);
-    ck_assert_int_lt (elapsed, 5 * timeout_ms);
+    ck_assert_int_lt (elapsed, 5LL * timeout_ms * tu_time_factor ());
 }
 
 // A REP with nothing to receive gives up after its receive timeout with
@@ -361,7 +363,7 @@ START_TEST (recv_with_wait_none_returns_eagain_at_once)
     errno = 0;
     ck_assert_ptr_null (zpat_recv_str (rep));
     ck_assert_int_eq (errno, EAGAIN);
-    ck_assert_int_lt (tu_now_ms () - start, 1000);
+    ck_assert_int_lt (tu_now_ms () - start, 1000LL * tu_time_factor ());
     zpat_rep_destroy (&rep);
 }
 END_TEST

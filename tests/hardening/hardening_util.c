@@ -354,3 +354,11 @@ hu_under_valgrind (void)
 {
     return getenv ("ZPAT_UNDER_VALGRIND") != NULL;
 }
+
+int
+hu_time_factor (void)
+{
+    const char *text = getenv ("ZPAT_TEST_TIME_FACTOR");
+    int factor = text ? atoi (text) : 1;
+    return factor > 0 ? factor : 1;
+}

@@ -32,6 +32,12 @@ long hu_rss_limit_kb (void);
 // changes the limit, so the descriptor-exhaustion tests skip there.
 bool hu_under_valgrind (void);
 
+// hu_time_factor returns how much slower than normal this run may be: the
+// ZPAT_TEST_TIME_FACTOR environment variable (the valgrind test setup sets
+// it to 10), or 1. Timeouts that a correct run must meet, and upper bounds
+// on how long something may take, are multiplied by it.
+int hu_time_factor (void);
+
 // hu_fnv1a returns the 32-bit FNV-1a hash of size bytes at data.
 uint32_t hu_fnv1a (const void *data, size_t size);
 

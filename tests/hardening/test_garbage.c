@@ -41,7 +41,7 @@ static const zpat_options_t server_opts = {
 };
 
 // How long a peer that broke the protocol may stay connected.
-#define DISCONNECT_WAIT_MS 5000
+#define DISCONNECT_WAIT_MS (5000 * hu_time_factor ())
 
 // A server under test: one object of one of the three roles, bound to an
 // ephemeral loopback port.
@@ -107,7 +107,7 @@ s_server_serves (server_t *self)
                            .linger_ms = ZPAT_WAIT_NONE};
     zpat_msg_t *msg = zpat_msg_new ();
     ck_assert_ptr_nonnull (msg);
-    double deadline = hu_now_ms () + 10000;
+    double deadline = hu_now_ms () + 10000.0 * hu_time_factor ();
     if (self->role == ROLE_REP) {
         // A reply that never comes is counted (s_server_stop fails the test
         // on it) and the request retried from a new REQ, so that the rest
@@ -847,7 +847,8 @@ START_TEST (rep_never_blocks_on_peer_that_does_not_read)
     printf ("[figures] REP answered 5000 pipelined requests from a peer that "
             "never reads; slowest reply send %.2f ms\n",
             worst);
-    ck_assert_msg (worst < 1000, "a reply send blocked %.0f ms", worst);
+    ck_assert_msg (worst < 1000.0 * hu_time_factor (),
+                   "a reply send blocked %.0f ms", worst);
     close (fd);
     s_server_stop (&server);
 }
@@ -878,7 +879,7 @@ START_TEST (pub_survives_junk_from_subscriber)
     s_server_serves (&server);
     // Only the marker subscriber of s_server_serves came and went: wait for
     // the count to settle back to zero.
-    double deadline = hu_now_ms () + 5000;
+    double deadline = hu_now_ms () + 5000.0 * hu_time_factor ();
     int count = zpat_pub_subscriptions (server.pub);
     while (count != 0 && hu_now_ms () < deadline) {
         zpat_pub_wait_subscriptions (server.pub, 1000, 20);
@@ -908,7 +909,7 @@ START_TEST (duplicate_subscriptions_count_as_documented)
     int seen = zpat_pub_wait_subscriptions (server.pub, 3, 5000);
     ck_assert_int_eq (seen, 3);
     close (fd);
-    double deadline = hu_now_ms () + 3000;
+    double deadline = hu_now_ms () + 3000.0 * hu_time_factor ();
     int count = zpat_pub_subscriptions (server.pub);
     while (count != 2 && hu_now_ms () < deadline) {
         zpat_pub_wait_subscriptions (server.pub, 1000, 20);
@@ -935,7 +936,7 @@ START_TEST (same_prefix_subscriber_leaving_stops_counting)
     ck_assert_ptr_nonnull (b);
     ck_assert_int_eq (zpat_pub_wait_subscriptions (server.pub, 2, 5000), 2);
     zpat_sub_destroy (&b);
-    double deadline = hu_now_ms () + 3000;
+    double deadline = hu_now_ms () + 3000.0 * hu_time_factor ();
     int count = zpat_pub_subscriptions (server.pub);
     while (count != 1 && hu_now_ms () < deadline) {
         zpat_pub_wait_subscriptions (server.pub, 1000, 20);

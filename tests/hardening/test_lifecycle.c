@@ -29,16 +29,17 @@
 
 // The linger the shutdown tests set, and the bound the brief allows on top
 // of it. The assertion itself is looser (LOADED_MARGIN_MS), for loaded CI
-// machines; the figure measured is printed either way.
+// machines, and scaled by the time factor under valgrind; the figure
+// measured is printed either way.
 #define LINGER_MS 200
 #define LINGER_SLACK_MS 50
-#define LOADED_MARGIN_MS 1000
+#define LOADED_MARGIN_MS (1000 * hu_time_factor ())
 #define QUEUED 1000
 
 // How fast zpat_shutdown () must wake a blocked call, and the looser bound
-// asserted.
+// asserted (scaled by the time factor under valgrind).
 #define WAKE_MS 100
-#define WAKE_ASSERT_MS 1000
+#define WAKE_ASSERT_MS (1000 * hu_time_factor ())
 
 // ---------------------------------------------------------------------------
 // Peers that cannot be reached
@@ -297,8 +298,9 @@ START_TEST (shutdown_wakes_blocked_calls_with_eterm)
     for (int k = 0; k < BLOCKERS; k++) {
         while (!atomic_load (&blockers[k].started))
             sched_yield ();
-        ck_assert_msg (hu_thread_blocked (blockers[k].tid, 5000),
-                       "%s never blocked", blocker_names[k]);
+        ck_assert_msg (
+            hu_thread_blocked (blockers[k].tid, 5000 * hu_time_factor ()),
+            "%s never blocked", blocker_names[k]);
     }
     double start = hu_now_ms ();
     zpat_shutdown ();

@@ -112,8 +112,14 @@ s_file_size (const char *path)
 // sender's libzmq output batch and kernel send buffer, the worker's kernel
 // receive buffer, its input batch and output batch: Linux doubles the 4 KiB
 // asked for, libzmq batches 8 KiB), 20 jobs of 2 KiB, and the job the
-// worker was holding: 21.
-#define BYTE_SLACK 21
+// worker was holding: 21 at their nominal sizes. They hold more than that:
+// a job split across a batch's edge, a kernel send buffer that takes one
+// more write once below its limit, and a receive queue that the kernel
+// collapses to fit more. Measured (here and in multihost.sh, about 60
+// kills): up to 31 jobs beyond 3 x HWM, which failed the old bound of 21
+// about one run in ten under ASan. 50 (about 100 KiB) leaves room for that
+// and is still far below the megabytes default buffers lose.
+#define BYTE_SLACK 50
 
 START_TEST (pipeline_survives_killed_worker_and_restarted_sink)
 {
@@ -229,7 +235,7 @@ START_TEST (pipeline_survives_killed_worker_and_restarted_sink)
                    "analysis failed (status %d): see above", status);
     ck_assert_msg (after > 0, "the restarted sink received nothing");
     ck_assert_uint_eq (from_dead, 0);
-    ck_assert_msg (worst < SEND_TIMEOUT_MS + 500,
+    ck_assert_msg (worst < SEND_TIMEOUT_MS + 500.0 * hu_time_factor (),
                    "a send blocked %.0f ms (timeout %d)", worst,
                    SEND_TIMEOUT_MS);
 }
