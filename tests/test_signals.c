@@ -19,12 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
-// How long after a signal a blocked call may take to return. The promise
-// is a few milliseconds; the bound is generous for loaded CI machines (a
-// woken thread can wait that long for a core on a busy 2-core VM, as
-// hardening/test_lifecycle.c allows for zpat_shutdown) and scaled for
-// valgrind. The calls would otherwise wait for ever.
-#define WAKE_LIMIT_MS (1000 * tu_time_factor ())
+// How long after a signal a blocked call may take to return: the promise is
+// a few milliseconds; 100 ms leaves room for a loaded 2-core machine (45
+// runs beside two CPU burners stayed within it) and is scaled for valgrind.
+#define WAKE_LIMIT_MS (100 * tu_time_factor ())
 
 static const int s_signals[] = {SIGINT, SIGTERM};
 
