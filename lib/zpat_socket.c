@@ -987,6 +987,17 @@ s_fast_receiver (const zpat_socket_t *self)
 // messages") and hold nothing that needs releasing at once.
 #define SMALL_FRAME 32
 
+// The rest of a fast receive that found a multipart or oversized message:
+// keeps it (or drops it) for the general path. Out of line, as it is rare.
+static int __attribute__ ((noinline)) s_recv_fast_rest (zpat_socket_t *self)
+{
+    if (s_recv_finish (self) == -1)
+        return -1;
+    if (zpat__socket_oversized (self))
+        zpat__socket_drop_kept (self);
+    return -2;
+}
+
 // The fast receive: one zmq_msg_recv into self->frame. Returns the size
 // (clipped to INT_MAX, as libzmq reports it) of a one-frame message within
 // the size limit, for the caller to take; -2 when the general path must take
@@ -1007,11 +1018,7 @@ s_recv_fast (zpat_socket_t *self)
     }
     if (!over && !zmq_msg_more (&self->frame))
         return rc;
-    if (s_recv_finish (self) == -1)
-        return -1;
-    if (zpat__socket_oversized (self))
-        zpat__socket_drop_kept (self);
-    return -2;
+    return s_recv_fast_rest (self);
 }
 
 // After a fast receive the frame's bytes have been copied out. Its content
@@ -1024,6 +1031,26 @@ s_recv_done (zpat_socket_t *self, int size)
         zmq_msg_close (&self->frame);
         zmq_msg_init (&self->frame);
     }
+}
+
+// The general receive paths, out of line so that the fast paths in front of
+// them save no registers they do not use.
+static int __attribute__ ((noinline))
+s_recv_copy (zpat_socket_t *self, void *buf, size_t size)
+{
+    if (s_check_receiver (self, buf || !size) == -1)
+        return -1;
+    if (zpat__socket_recv_kept (self) == -1)
+        return -1;
+    if (self->kept == ZPAT__KEPT_MULTI)
+        return zpat__fail (ZPAT_EFRAMES);
+    size_t length = zmq_msg_size (&self->frame);
+    if (length > size || length > INT_MAX)
+        return zpat__fail (EMSGSIZE);
+    if (length)
+        memcpy (buf, zmq_msg_data (&self->frame), length);
+    zpat__socket_drop_kept (self);
+    return (int)length;
 }
 
 int
@@ -1042,19 +1069,7 @@ zpat_socket_recv (zpat_socket_t *self, void *buf, size_t size)
         else if (rc == -1)
             return -1;
     }
-    if (s_check_receiver (self, buf || !size) == -1)
-        return -1;
-    if (zpat__socket_recv_kept (self) == -1)
-        return -1;
-    if (self->kept == ZPAT__KEPT_MULTI)
-        return zpat__fail (ZPAT_EFRAMES);
-    size_t length = zmq_msg_size (&self->frame);
-    if (length > size || length > INT_MAX)
-        return zpat__fail (EMSGSIZE);
-    if (length)
-        memcpy (buf, zmq_msg_data (&self->frame), length);
-    zpat__socket_drop_kept (self);
-    return (int)length;
+    return s_recv_copy (self, buf, size);
 }
 
 char *
@@ -1094,21 +1109,9 @@ zpat_socket_recv_str (zpat_socket_t *self)
     return string;
 }
 
-int
-zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
+static int __attribute__ ((noinline))
+s_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
 {
-    // The fast path for a message that holds one frame, as it does when it
-    // is reused from receive to receive.
-    if (s_fast_receiver (self) && msg && msg->count == 1) {
-        int rc = s_recv_fast (self);
-        if (rc >= 0) {
-            // zmq_msg_move releases what the frame held.
-            zmq_msg_move (&msg->frames[0], &self->frame);
-            return 1;
-        }
-        if (rc == -1)
-            return -1;
-    }
     if (s_check_receiver (self, msg) == -1)
         return -1;
     // The message is received into the socket first and handed over only
@@ -1139,4 +1142,22 @@ zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
     }
     self->kept = ZPAT__KEPT_NONE;
     return (int)msg->count;
+}
+
+int
+zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
+{
+    // The fast path for a message that holds one frame, as it does when it
+    // is reused from receive to receive.
+    if (s_fast_receiver (self) && msg && msg->count == 1) {
+        int rc = s_recv_fast (self);
+        if (rc >= 0) {
+            // zmq_msg_move releases what the frame held.
+            zmq_msg_move (&msg->frames[0], &self->frame);
+            return 1;
+        }
+        if (rc == -1)
+            return -1;
+    }
+    return s_recv_msg (self, msg);
 }

@@ -63,8 +63,11 @@
 // ---------------------------------------------------------------------------
 // Implementations, patterns, transports
 
-typedef enum { IMPL_ZPAT, IMPL_RAW, IMPL_CZMQ, IMPL_COUNT } impl_t;
-static const char *const s_impl_names[] = {"zpat", "raw", "czmq"};
+// raw2 is raw libzmq again, under another name: the control (--control).
+// Raw against itself in the same run shows how far two identical programs'
+// medians drift apart on this machine, the noise floor for the other ratios.
+typedef enum { IMPL_ZPAT, IMPL_RAW, IMPL_CZMQ, IMPL_RAW2, IMPL_COUNT } impl_t;
+static const char *const s_impl_names[] = {"zpat", "raw", "czmq", "raw2"};
 
 typedef enum { PAT_PUSHPULL, PAT_REQREP, PAT_PUBSUB, PAT_COUNT } pattern_t;
 static const char *const s_pattern_names[] = {"pushpull", "reqrep", "pubsub"};
@@ -132,6 +135,8 @@ static void
 b_open (bsock_t *b, impl_t impl, int type, const char *prefix, bool unlimited)
 {
     memset (b, 0, sizeof *b);
+    if (impl == IMPL_RAW2)
+        impl = IMPL_RAW; // the same program, counted apart
     b->impl = impl;
     b->type = type;
     int timeout = BENCH_TIMEOUT_MS;
@@ -740,6 +745,9 @@ typedef struct {
 } point_t;
 
 static FILE *s_csv;
+// --control: raw/raw2 for each point, for the summary at the end.
+static double s_control[PAT_COUNT * TR_COUNT * MAX_SIZES];
+static int s_control_count;
 static int s_misses;
 static char s_miss_text[8192];
 
@@ -824,7 +832,7 @@ run_point (pattern_t pattern, transport_t transport, size_t size)
     const char *tname = s_transport_names[transport];
     if (pattern == PAT_REQREP) {
         printf ("%-7s %6zu |", tname, size);
-        for (int impl = 0; impl < IMPL_COUNT; impl++)
+        for (int impl = 0; impl < IMPL_RAW2; impl++)
             printf (" %7.1f %7.1f %7.1f |", p.med[0][impl], p.med[1][impl],
                     p.med[2][impl]);
         printf (" %5.3f %5.3f %5.3f | %5.3f\n",
@@ -834,11 +842,19 @@ run_point (pattern_t pattern, transport_t transport, size_t size)
                 ratio (p.med[0][IMPL_ZPAT], p.med[0][IMPL_CZMQ]));
     } else {
         printf ("%-7s %6zu |", tname, size);
-        for (int impl = 0; impl < IMPL_COUNT; impl++)
+        for (int impl = 0; impl < IMPL_RAW2; impl++)
             printf (" %10.0f %8.1f |", p.med[0][impl], p.mbps[impl]);
         printf (" %5.3f | %5.3f\n",
                 ratio (p.med[0][IMPL_ZPAT], p.med[0][IMPL_RAW]),
                 ratio (p.med[0][IMPL_ZPAT], p.med[0][IMPL_CZMQ]));
+    }
+    if (s_opt.impls[IMPL_RAW2]) {
+        int m = p.higher_better ? 0 : 1;
+        printf ("%-7s %6zu   control: raw2 %s %.1f, raw/raw2 = %.3f\n", tname,
+                size, p.names[m], p.med[m][IMPL_RAW2],
+                ratio (p.med[m][IMPL_RAW], p.med[m][IMPL_RAW2]));
+        s_control[s_control_count++] =
+            ratio (p.med[m][IMPL_RAW], p.med[m][IMPL_RAW2]);
     }
     fflush (stdout);
 
@@ -927,7 +943,12 @@ usage (FILE *out)
              "  --transport LIST  inproc,ipc,tcp (default all three)\n"
              "  --size LIST       message sizes in bytes, K and M suffixes\n"
              "                    allowed (default 16,256,4K,64K)\n"
-             "  --impl LIST       zpat,raw,czmq (default all three)\n"
+             "  --impl LIST       zpat,raw,czmq,raw2 (default the first "
+             "three)\n"
+             "  --control         also run raw2, raw libzmq again, and print "
+             "raw/raw2:\n"
+             "                    how far identical programs drift apart "
+             "here\n"
              "  --rounds N        rounds per point (default 9; quick 3)\n"
              "  --count N         messages per throughput run (default by "
              "size)\n"
@@ -998,7 +1019,7 @@ parse_args (int argc, char **argv)
     for (int i = 0; i < TR_COUNT; i++)
         s_opt.transports[i] = true;
     for (int i = 0; i < IMPL_COUNT; i++)
-        s_opt.impls[i] = true;
+        s_opt.impls[i] = i != IMPL_RAW2;
     parse_sizes ("16,256,4K,64K");
     s_opt.rounds = 0;
     s_opt.scale = 1;
@@ -1014,6 +1035,10 @@ parse_args (int argc, char **argv)
         }
         if (strcmp (arg, "--verbose") == 0) {
             s_opt.verbose = true;
+            continue;
+        }
+        if (strcmp (arg, "--control") == 0) {
+            s_opt.impls[IMPL_RAW2] = true;
             continue;
         }
         if (strcmp (arg, "--help") == 0 || strcmp (arg, "-h") == 0) {
@@ -1134,6 +1159,16 @@ main (int argc, char **argv)
         printf (" CSV: %s", s_opt.csv);
     }
     printf ("\n");
+    if (s_control_count) {
+        double lo = s_control[0], hi = s_control[0];
+        for (int i = 1; i < s_control_count; i++) {
+            lo = s_control[i] < lo ? s_control[i] : lo;
+            hi = s_control[i] > hi ? s_control[i] : hi;
+        }
+        printf ("Control: raw/raw2, the same program twice, ranged %.3f to "
+                "%.3f over %d points: ratios inside that range are noise.\n",
+                lo, hi, s_control_count);
+    }
     if (s_opt.impls[IMPL_ZPAT] && s_opt.impls[IMPL_RAW] &&
         s_opt.impls[IMPL_CZMQ]) {
         if (s_misses)
