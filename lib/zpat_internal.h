@@ -64,7 +64,8 @@ struct zpat_socket {
     struct zpat_msg envelope; // REP: the routing frames of the request
     bool replying;            // REP: a request was received, not yet answered
     bool inproc;              // attached to an inproc:// endpoint
-    char **bound; // every endpoint bound, resolved, to unbind on destroy
+    bool interrupted; // a stray signal cut a fast path's wait: wait on once
+    char **bound;     // every endpoint bound, resolved, to unbind on destroy
     size_t bound_count;
     struct zpat_socket *prev, *next; // the registry of live sockets
 };
@@ -156,7 +157,7 @@ static inline int
 zpat__socket_transfer (zpat_socket_t *self, zmq_msg_t *frame, int flags,
                        bool sending, bool first)
 {
-    if (!first || zpat__signal_fd () == -1) {
+    if (!first || (zpat__signal_fd () == -1 && !self->interrupted)) {
         int rc = sending ? zmq_msg_send (frame, self->handle, flags)
                          : zmq_msg_recv (frame, self->handle, flags);
         if (rc >= 0 || errno != EINTR)

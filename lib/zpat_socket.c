@@ -589,7 +589,7 @@ zpat__socket_poll (zpat_socket_t *self, short events, int timeout_ms)
 
 // Runs a send or receive of one frame with the caller's timeout: the general
 // path behind the inline zpat__socket_transfer, which has tried the common
-// case first (trying it again here does no harm). Without
+// case first. Without
 // zpat_catch_signals () libzmq blocks by itself, honouring the socket's
 // timeout, and a stray EINTR is retried. With it, the call first tries not to
 // wait, then polls the socket together with the signal pipe.
@@ -601,21 +601,23 @@ int
 zpat__socket_transfer_wait (zpat_socket_t *self, zmq_msg_t *frame, int flags,
                             bool sending, bool first)
 {
+    // The inline half (or a fast path, which set self->interrupted) has
+    // already made the one blocking call, and a signal zpat was not asked to
+    // catch interrupted it; or zpat catches signals.
+    self->interrupted = false;
     bool catching = zpat__signal_fd () != -1;
-    if (!first || !catching) {
+    if (!first) {
+        // A later frame is already there: just go again.
         while (true) {
             int rc = sending ? zmq_msg_send (frame, self->handle, flags)
                              : zmq_msg_recv (frame, self->handle, flags);
             if (rc >= 0 || errno != EINTR)
                 return rc;
-            // A signal zpat was not asked to catch. A later frame is already
-            // there: just go again. A first frame's wait goes on below with
-            // what is left of the timeout, counted from here, rather than
-            // starting the whole timeout over on every signal.
-            if (first)
-                break;
         }
-    } else if (zpat_interrupted ())
+    }
+    // A first frame's wait goes on with the timeout counted from here, so
+    // that a stray signal starts it over once, not on every signal.
+    if (catching && zpat_interrupted ())
         return zpat__fail (EINTR);
     int timeout =
         sending ? self->opts.send_timeout_ms : self->opts.recv_timeout_ms;
@@ -723,6 +725,7 @@ zpat_socket_send (zpat_socket_t *self, const void *data, size_t size)
         }
         if (errno != EINTR)
             return -1;
+        self->interrupted = true; // the general path waits on, once
     }
     return s_send_copy (self, data, size);
 }
@@ -801,6 +804,7 @@ zpat_socket_send_msg (zpat_socket_t *self, zpat_msg_t *msg)
         }
         if (errno != EINTR)
             return -1;
+        self->interrupted = true; // the general path waits on, once
     }
     if (s_check_sender (self, msg && msg->count) == -1)
         return -1;
@@ -939,11 +943,16 @@ int
 zpat__socket_wait_rest (zpat_socket_t *self, int64_t start_ms)
 {
     int timeout = self->opts.recv_timeout_ms;
-    if (timeout < 0)
-        return 0;
-    int64_t left = start_ms + timeout - zpat__clock_ms ();
-    // With no time left, still take a message that is already there.
-    int rc = zpat__socket_poll (self, ZMQ_POLLIN, left > 0 ? (int)left : 0);
+    int wait = -1;
+    if (timeout > 0) {
+        int64_t left = start_ms + timeout - zpat__clock_ms ();
+        if (left <= 0)
+            return zpat__fail (EAGAIN); // a flood of junk ends here too
+        wait = (int)left;
+    } else if (timeout == 0)
+        wait = 0; // no waiting: only a message already there
+
+    int rc = zpat__socket_poll (self, ZMQ_POLLIN, wait);
     if (rc == 0)
         return zpat__fail (EAGAIN);
     return rc == 1 ? 0 : -1;
@@ -953,16 +962,18 @@ zpat__socket_wait_rest (zpat_socket_t *self, int64_t start_ms)
 // Messages the role must not deliver (oversized ones; for a REP, requests
 // without a well-formed envelope) are dropped and the wait goes on, within
 // the same receive timeout: a stream of them cannot hold the call forever.
+// A REQ whose reply is dropped gets no reply, as over tcp:// (where libzmq
+// drops it): it waits out its timeout.
 int
 zpat__socket_recv_kept (zpat_socket_t *self)
 {
-    if (self->kept != ZPAT__KEPT_NONE)
-        return 0;
     if (self->role == ZPAT__REP)
-        return zpat__rep_recv (self);
+        return self->kept != ZPAT__KEPT_NONE ? 0 : zpat__rep_recv (self);
     int64_t start = zpat__socket_wait_start (self);
     while (true) {
-        if (zpat__socket_recv_body (self, true) == -1)
+        // A message kept by a fast receive has not been checked yet.
+        if (self->kept == ZPAT__KEPT_NONE &&
+            zpat__socket_recv_body (self, true) == -1)
             return -1;
         if (!zpat__socket_oversized (self))
             return 0;
@@ -983,36 +994,40 @@ s_fast_receiver (const zpat_socket_t *self)
            !zpat__ctx_ended ();
 }
 
-// Frames up to this size live inside the zmq_msg_t (libzmq's "very small
-// messages") and hold nothing that needs releasing at once.
-#define SMALL_FRAME 32
-
 // The rest of a fast receive that found a multipart or oversized message:
-// keeps it (or drops it) for the general path. Out of line, as it is rare.
+// keeps it for the general path, which drops it if it is oversized. Out of
+// line, as it is rare.
 static int __attribute__ ((noinline)) s_recv_fast_rest (zpat_socket_t *self)
 {
-    if (s_recv_finish (self) == -1)
-        return -1;
-    if (zpat__socket_oversized (self))
-        zpat__socket_drop_kept (self);
-    return -2;
+    return s_recv_finish (self) == -1 ? -1 : -2;
 }
 
 // The fast receive: one zmq_msg_recv into self->frame. Returns the size
 // (clipped to INT_MAX, as libzmq reports it) of a one-frame message within
 // the size limit, for the caller to take; -2 when the general path must take
-// over (a multipart or oversized message, now kept or dropped, or a stray
-// signal); -1 with errno on an error.
+// over (nothing there yet on a socket that may drop, a multipart or
+// oversized message, now kept, or a stray signal); -1 with errno on an
+// error.
 static inline int
 s_recv_fast (zpat_socket_t *self)
 {
-    int rc = zmq_msg_recv (&self->frame, self->handle, 0);
-    if (rc == -1)
-        return errno == EINTR ? -2 : -1;
-    // The size limit, which libzmq does not hold over inproc://.
+    // Where zpat may have to drop what arrives (an inproc:// socket with a
+    // size limit), the fast path only takes a message already there: the
+    // general path then counts the whole wait, so that a drop does not
+    // extend it.
     int64_t max = self->opts.max_msg_bytes;
+    bool limited = self->inproc && max >= 0;
+    int rc =
+        zmq_msg_recv (&self->frame, self->handle, limited ? ZMQ_DONTWAIT : 0);
+    if (rc == -1) {
+        if (errno == EINTR) {
+            self->interrupted = true; // the general path waits on, once
+            return -2;
+        }
+        return limited && errno == EAGAIN ? -2 : -1;
+    }
     bool over = false;
-    if (self->inproc && max >= 0) {
+    if (limited) {
         int64_t size = rc < INT_MAX ? rc : (int64_t)zmq_msg_size (&self->frame);
         over = size > max;
     }
@@ -1021,16 +1036,14 @@ s_recv_fast (zpat_socket_t *self)
     return s_recv_fast_rest (self);
 }
 
-// After a fast receive the frame's bytes have been copied out. Its content
-// is released by the next receive; a large one goes now, so that its buffer
-// does not outlive the call.
+// After a fast receive the frame's bytes have been copied out: release
+// them now, as a drop would (a zero-copy frame's free function runs now, and
+// a large buffer goes back at once).
 static inline void
-s_recv_done (zpat_socket_t *self, int size)
+s_recv_done (zpat_socket_t *self)
 {
-    if (size > SMALL_FRAME) {
-        zmq_msg_close (&self->frame);
-        zmq_msg_init (&self->frame);
-    }
+    zmq_msg_close (&self->frame);
+    zmq_msg_init (&self->frame);
 }
 
 // The general receive paths, out of line so that the fast paths in front of
@@ -1061,7 +1074,7 @@ zpat_socket_recv (zpat_socket_t *self, void *buf, size_t size)
         if (rc >= 0 && rc < INT_MAX && (size_t)rc <= size) {
             if (rc)
                 memcpy (buf, zmq_msg_data (&self->frame), (size_t)rc);
-            s_recv_done (self, rc);
+            s_recv_done (self);
             return rc;
         }
         if (rc >= 0)
@@ -1083,7 +1096,7 @@ zpat_socket_recv_str (zpat_socket_t *self)
                 if (rc)
                     memcpy (string, zmq_msg_data (&self->frame), (size_t)rc);
                 string[rc] = 0;
-                s_recv_done (self, rc);
+                s_recv_done (self);
                 return string;
             }
         }

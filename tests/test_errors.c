@@ -609,6 +609,9 @@ typedef struct {
     const char *endpoint;
     bool to_rep;
     int timeout_ms;
+    int delay_ms;   // once: wait this long before each message
+    bool once;      // one message per round, each round started by go
+    atomic_bool go; // once: the next round may start
     atomic_bool stop;
     int sent;
 } junk_stream_t;
@@ -630,7 +633,21 @@ s_junk_stream (void *arg)
     // It stops by itself after a while, so that a receive that waits for
     // the stream to end fails its assertion rather than Check's timeout.
     long long end = tu_now_ms () + 15LL * self->timeout_ms;
-    while (!atomic_load (&self->stop) && tu_now_ms () < end) {
+    while (self->once && !atomic_load (&self->stop) && tu_now_ms () < end) {
+        // One oversized message delay_ms into the round, then wait for the
+        // next round.
+        struct timespec delay = {self->delay_ms / 1000,
+                                 (self->delay_ms % 1000) * 1000000L};
+        nanosleep (&delay, NULL);
+        if (zpat_send (push, big, sizeof big) == 0)
+            self->sent++;
+        while (!atomic_exchange (&self->go, false) &&
+               !atomic_load (&self->stop) && tu_now_ms () < end) {
+            struct timespec poll_pause = {0, 1000 * 1000};
+            nanosleep (&poll_pause, NULL);
+        }
+    }
+    while (!self->once && !atomic_load (&self->stop) && tu_now_ms () < end) {
         int rc = self->to_rep ? zmq_send (sock, "junk", 4, 0)
                               : zpat_send (push, big, sizeof big);
         if (rc >= 0)
@@ -689,6 +706,131 @@ START_TEST (receive_times_out_while_dropping_a_stream_of_junk)
     // The stream really flowed and was really dropped.
     ck_assert_int_gt (junk.sent, 20);
     zpat_rep_destroy (&rep);
+    zpat_pull_destroy (&pull);
+}
+END_TEST
+
+// One oversized message that arrives while a receive waits is dropped
+// without starting the wait over: the receive still ends on time.
+START_TEST (oversized_message_mid_wait_does_not_extend_the_timeout)
+{
+    int timeout = 300 * tu_time_factor ();
+    char endpoint[80];
+    tu_endpoint (endpoint, sizeof endpoint, "inproc");
+    zpat_options_t opts = {.recv_timeout_ms = timeout, .max_msg_bytes = 100};
+    zpat_pull_t *pull = zpat_pull_new (endpoint, &opts);
+    ck_assert_ptr_nonnull (pull);
+    junk_stream_t junk = {.endpoint = endpoint,
+                          .timeout_ms = timeout,
+                          .delay_ms = timeout * 7 / 10,
+                          .once = true};
+    pthread_t thread;
+    ck_assert_int_eq (pthread_create (&thread, NULL, s_junk_stream, &junk), 0);
+    for (int form = 0; form < 3; form++) {
+        long long start = tu_now_ms ();
+        int rc;
+        if (form == 0) {
+            char buf[300];
+            rc = zpat_recv (pull, buf, sizeof buf);
+        } else if (form == 1) {
+            char *text = zpat_recv_str (pull);
+            rc = text ? 0 : -1;
+            zpat_str_free (&text);
+        } else {
+            zpat_msg_t *msg = zpat_msg_new ();
+            ck_assert_int_eq (zpat_msg_add_str (msg, "before"), 0);
+            rc = zpat_recv_msg (pull, msg);
+            zpat_msg_destroy (&msg);
+        }
+        long long took = tu_now_ms () - start;
+        ck_assert_int_eq (rc, -1);
+        ck_assert_int_eq (errno, EAGAIN);
+        ck_assert_msg (took < timeout * 14 / 10,
+                       "form %d: a %d ms receive took %lld ms", form, timeout,
+                       took);
+        // The next round's message.
+        if (form < 2)
+            atomic_store (&junk.go, true);
+    }
+    atomic_store (&junk.stop, true);
+    pthread_join (thread, NULL);
+    ck_assert_int_eq (junk.sent, 3);
+    zpat_pull_destroy (&pull);
+}
+END_TEST
+
+// Over tcp:// libzmq drops an oversized reply and the REQ gets none; over
+// inproc:// zpat drops it, with the same result: the receive waits out its
+// timeout (EAGAIN), by whichever path it runs.
+START_TEST (req_whose_reply_is_oversized_times_out)
+{
+    int timeout = 300 * tu_time_factor ();
+    char endpoint[80];
+    tu_endpoint (endpoint, sizeof endpoint, "inproc");
+    zpat_rep_t *rep = zpat_rep_new (endpoint, NULL);
+    ck_assert_ptr_nonnull (rep);
+    zpat_options_t opts = {.recv_timeout_ms = timeout, .max_msg_bytes = 100};
+    zpat_req_t *req = zpat_req_new (endpoint, &opts);
+    ck_assert_ptr_nonnull (req);
+    ck_assert_int_eq (zpat_send_str (req, "big please"), 0);
+    char *request = zpat_recv_str (rep);
+    ck_assert_str_eq (request, "big please");
+    zpat_str_free (&request);
+    char big[200];
+    memset (big, 'R', sizeof big);
+    ck_assert_int_eq (zpat_send (rep, big, sizeof big), 0);
+    long long start = tu_now_ms ();
+    char buf[300];
+    ck_assert_int_eq (zpat_recv (req, buf, sizeof buf), -1);
+    ck_assert_int_eq (errno, EAGAIN);
+    long long took = tu_now_ms () - start;
+    ck_assert_int_ge (took, timeout - 10);
+    ck_assert_int_lt (took, 2 * timeout);
+    zpat_req_destroy (&req);
+    zpat_rep_destroy (&rep);
+}
+END_TEST
+
+// A zero-copy frame of a few bytes, received and copied out, is let go at
+// once: its free function runs before the receive returns.
+static atomic_int s_small_frees;
+
+static void
+s_count_free (void *data, void *hint)
+{
+    (void)data;
+    (void)hint;
+    atomic_fetch_add (&s_small_frees, 1);
+}
+
+START_TEST (small_zero_copy_frame_is_released_by_the_receive)
+{
+    char endpoint[80];
+    tu_endpoint (endpoint, sizeof endpoint, "inproc");
+    zpat_options_t opts = {.recv_timeout_ms = 5000 * tu_time_factor ()};
+    zpat_pull_t *pull = zpat_pull_new (endpoint, &opts);
+    zpat_push_t *push = zpat_push_new (endpoint, NULL);
+    ck_assert_ptr_nonnull (pull);
+    ck_assert_ptr_nonnull (push);
+    static char payload[] = "ten bytes!";
+    zpat_msg_t *msg = zpat_msg_new ();
+    for (int form = 0; form < 2; form++) {
+        atomic_store (&s_small_frees, 0);
+        ck_assert_int_eq (
+            zpat_msg_add_zc (msg, payload, 10, s_count_free, NULL), 0);
+        ck_assert_int_eq (zpat_send_msg (push, msg), 0);
+        if (form == 0) {
+            char buf[16];
+            ck_assert_int_eq (zpat_recv (pull, buf, sizeof buf), 10);
+        } else {
+            char *text = zpat_recv_str (pull);
+            ck_assert_str_eq (text, "ten bytes!");
+            zpat_str_free (&text);
+        }
+        ck_assert_int_eq (atomic_load (&s_small_frees), 1);
+    }
+    zpat_msg_destroy (&msg);
+    zpat_push_destroy (&push);
     zpat_pull_destroy (&pull);
 }
 END_TEST
@@ -818,6 +960,9 @@ errors_suite (void)
     tcase_add_test (tc, oversized_inproc_message_is_dropped_by_every_receive);
     tcase_add_loop_test (tc, receive_times_out_while_dropping_a_stream_of_junk,
                          0, 2);
+    tcase_add_test (tc, oversized_message_mid_wait_does_not_extend_the_timeout);
+    tcase_add_test (tc, req_whose_reply_is_oversized_times_out);
+    tcase_add_test (tc, small_zero_copy_frame_is_released_by_the_receive);
     tcase_add_test (tc, destroy_with_queued_messages_returns_within_linger);
     suite_add_tcase (suite, tc);
 

@@ -426,6 +426,45 @@ START_TEST (other_signals_do_not_interrupt)
 }
 END_TEST
 
+// Signals of the program's own that come just before the timeout would
+// end the wait: each cuts a wait short, and a wait that started over after
+// every one would never end. zpat starts the wait over once, counted from
+// the first signal, so the receive ends within twice its timeout.
+START_TEST (stray_signals_near_the_timeout_restart_the_wait_once)
+{
+    if (_i == 1)
+        ck_assert_int_eq (zpat_catch_signals (), 0);
+    struct sigaction action;
+    memset (&action, 0, sizeof action);
+    action.sa_handler = s_count_usr1;
+    sigemptyset (&action.sa_mask);
+    ck_assert_int_eq (sigaction (SIGUSR1, &action, NULL), 0);
+
+    int factor = tu_time_factor ();
+    int timeout = 300 * factor;
+    zpat_options_t opts = {.recv_timeout_ms = timeout};
+    zpat_pull_t *pull = zpat_pull_new (NULL, &opts);
+    ck_assert_ptr_nonnull (pull);
+    s_usr1_timer = s_arm_timer (SIGUSR1, 270L * factor, 270L * factor);
+    long long start = tu_now_ms ();
+    char buf[8];
+    errno = 0;
+    int rc = zpat_recv (pull, buf, sizeof buf);
+    int error = errno;
+    long long took = tu_now_ms () - start;
+    int signals = atomic_load (&s_usr1_count);
+    timer_delete (s_usr1_timer);
+    ck_assert_int_gt (signals, 0);
+    ck_assert_msg (rc == -1 && error == EAGAIN, "recv: %d, %s", rc,
+                   zpat_strerror (error));
+    ck_assert_int_ge (took, timeout - 10);
+    ck_assert_msg (took < 5 * timeout / 2,
+                   "a %d ms receive took %lld ms through %d signals", timeout,
+                   took, signals);
+    zpat_pull_destroy (&pull);
+}
+END_TEST
+
 static Suite *
 signals_suite (void)
 {
@@ -447,6 +486,8 @@ signals_suite (void)
         2);
     tcase_add_test (tc, catch_signals_installs_handlers_once);
     tcase_add_loop_test (tc, other_signals_do_not_interrupt, 0, 2);
+    tcase_add_loop_test (
+        tc, stray_signals_near_the_timeout_restart_the_wait_once, 0, 2);
     suite_add_tcase (suite, tc);
     return suite;
 }
