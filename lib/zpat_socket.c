@@ -1014,17 +1014,19 @@ s_recv_fast (zpat_socket_t *self)
     // Where zpat may have to drop what arrives (an inproc:// socket with a
     // size limit), the fast path only takes a message already there: the
     // general path then counts the whole wait, so that a drop does not
-    // extend it.
+    // extend it. Not for a REQ, which waits for every reply and gets one:
+    // if that is dropped, no other comes, and the wait runs on from there.
     int64_t max = self->opts.max_msg_bytes;
     bool limited = self->inproc && max >= 0;
+    bool dontwait = limited && self->role != ZPAT__REQ;
     int rc =
-        zmq_msg_recv (&self->frame, self->handle, limited ? ZMQ_DONTWAIT : 0);
+        zmq_msg_recv (&self->frame, self->handle, dontwait ? ZMQ_DONTWAIT : 0);
     if (rc == -1) {
         if (errno == EINTR) {
             self->interrupted = true; // the general path waits on, once
             return -2;
         }
-        return limited && errno == EAGAIN ? -2 : -1;
+        return dontwait && errno == EAGAIN ? -2 : -1;
     }
     bool over = false;
     if (limited) {
