@@ -422,9 +422,9 @@ ZPAT_EXPORT int zpat_socket_send_msg (zpat_socket_t *self, zpat_msg_t *msg);
 // does not check; for a REP, requests without a REQ envelope) do not extend
 // the wait: a stream of them still ends the call with EAGAIN on time. A REQ
 // whose reply is dropped gets no reply, as over tcp://: EAGAIN once its
-// timeout has run out after the reply came. A signal zpat was not asked to catch (no
-// zpat_catch_signals) does not end a call: the wait starts over once, so
-// the call ends within twice its timeout.
+// timeout has run out after the reply came. A signal zpat was not asked to
+// catch (no zpat_catch_signals) does not end a call: the wait starts over
+// once, so the call ends within twice its timeout.
 
 // zpat_socket_recv copies a one-frame message into buf without allocating and
 // returns its size in bytes. A message larger than size is not truncated:
