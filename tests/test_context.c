@@ -132,11 +132,19 @@ START_TEST (shutdown_wakes_blocked_recv_with_eterm)
 
     // Wait until the receiver is blocked in zpat_recv (no message will ever
     // come: it waits for ever).
+    // Seen asleep 20 times in a row, 1 ms apart: under valgrind, which runs
+    // one thread at a time, a thread waiting for its turn also looks asleep.
     long long deadline = tu_now_ms () + 5000LL * tu_time_factor ();
-    while (!(atomic_load (&blocked.tid) &&
-             s_thread_sleeps (atomic_load (&blocked.tid))) &&
-           tu_now_ms () < deadline)
+    int seen = 0;
+    while (seen < 20 && tu_now_ms () < deadline) {
+        if (atomic_load (&blocked.tid) &&
+            s_thread_sleeps (atomic_load (&blocked.tid)))
+            seen++;
+        else
+            seen = 0;
         s_pause_ms (1);
+    }
+    ck_assert_int_ge (seen, 20);
     ck_assert_int_eq (atomic_load (&blocked.done), 0);
 
     long long start = tu_now_ms ();

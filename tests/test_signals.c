@@ -50,15 +50,22 @@ s_thread_sleeps (long tid)
     return end && end[1] == ' ' && end[2] == 'S';
 }
 
+// Waits until the thread has been seen asleep 20 times in a row, 1 ms
+// apart: under valgrind, which runs one thread at a time, a thread waiting
+// for its turn also shows as asleep for a moment, so one look is not enough.
 static void
 s_await_sleeping (const atomic_long *tid)
 {
     long long deadline = tu_now_ms () + 5000LL * tu_time_factor ();
-    while (!(atomic_load (tid) && s_thread_sleeps (atomic_load (tid))) &&
-           tu_now_ms () < deadline)
+    int seen = 0;
+    while (seen < 20 && tu_now_ms () < deadline) {
+        if (atomic_load (tid) && s_thread_sleeps (atomic_load (tid)))
+            seen++;
+        else
+            seen = 0;
         s_pause_ms (1);
-    ck_assert_msg (atomic_load (tid) && s_thread_sleeps (atomic_load (tid)),
-                   "the thread never blocked");
+    }
+    ck_assert_msg (seen >= 20, "the thread never blocked");
 }
 
 // Arms a one-shot POSIX timer that sends signum to this process after
