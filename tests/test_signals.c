@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -394,11 +395,15 @@ s_count_usr1 (int signum)
     }
 }
 
-START_TEST (other_signals_do_not_interrupt)
+// Receives on a PULL with nothing to receive and a timeout of timeout_ms,
+// through SIGUSR1 every period_ms from a handler of the program's own,
+// without SA_RESTART, so that the signals interrupt system calls (zpat was
+// asked to catch SIGINT and SIGTERM when catching is true, never SIGUSR1).
+// The receive must end with EAGAIN; returns how long it took.
+static long long
+s_recv_through_usr1 (bool catching, int timeout_ms, long period_ms)
 {
-    // A handler of the program's own, without SA_RESTART, so that it does
-    // interrupt system calls: zpat carries on waiting all the same.
-    if (_i == 1)
+    if (catching)
         ck_assert_int_eq (zpat_catch_signals (), 0);
     struct sigaction action;
     memset (&action, 0, sizeof action);
@@ -406,30 +411,36 @@ START_TEST (other_signals_do_not_interrupt)
     sigemptyset (&action.sa_mask);
     ck_assert_int_eq (sigaction (SIGUSR1, &action, NULL), 0);
 
-    // The receive waits 300 ms, through a stream of signals that each
-    // interrupt the wait: it must still end after 300 ms, not start its
-    // timeout again after every signal (it would then end only when the
-    // signals stop, three seconds on).
-    zpat_options_t opts = {.recv_timeout_ms = 300};
+    zpat_options_t opts = {.recv_timeout_ms = timeout_ms};
     zpat_pull_t *pull = zpat_pull_new (NULL, &opts);
-    s_usr1_timer = s_arm_timer (SIGUSR1, 20, 20);
+    ck_assert_ptr_nonnull (pull);
+    s_usr1_timer = s_arm_timer (SIGUSR1, period_ms, period_ms);
     long long start = tu_now_ms ();
     char buf[8];
     errno = 0;
     int rc = zpat_recv (pull, buf, sizeof buf);
     int error = errno;
     long long took = tu_now_ms () - start;
-    int signals = atomic_load (&s_usr1_count);
     timer_delete (s_usr1_timer);
-    ck_assert_int_gt (signals, 0);
+    ck_assert_int_gt (atomic_load (&s_usr1_count), 0);
     ck_assert_msg (rc == -1 && error == EAGAIN, "recv: %d, %s", rc,
                    zpat_strerror (error));
+    ck_assert_int_eq (zpat_interrupted (), 0);
+    zpat_pull_destroy (&pull);
+    return took;
+}
+
+START_TEST (other_signals_do_not_interrupt)
+{
+    // The receive waits 300 ms, through a stream of signals that each
+    // interrupt the wait: it must still end after 300 ms, not start its
+    // timeout again after every signal (it would then end only when the
+    // signals stop, three seconds on).
+    long long took = s_recv_through_usr1 (_i == 1, 300, 20);
     ck_assert_int_ge (took, 250);
     ck_assert_msg (took < 2500,
                    "a 300 ms receive took %lld ms through %d signals", took,
-                   signals);
-    ck_assert_int_eq (zpat_interrupted (), 0);
-    zpat_pull_destroy (&pull);
+                   atomic_load (&s_usr1_count));
 }
 END_TEST
 
@@ -439,36 +450,13 @@ END_TEST
 // the first signal, so the receive ends within twice its timeout.
 START_TEST (stray_signals_near_the_timeout_restart_the_wait_once)
 {
-    if (_i == 1)
-        ck_assert_int_eq (zpat_catch_signals (), 0);
-    struct sigaction action;
-    memset (&action, 0, sizeof action);
-    action.sa_handler = s_count_usr1;
-    sigemptyset (&action.sa_mask);
-    ck_assert_int_eq (sigaction (SIGUSR1, &action, NULL), 0);
-
     int factor = tu_time_factor ();
     int timeout = 300 * factor;
-    zpat_options_t opts = {.recv_timeout_ms = timeout};
-    zpat_pull_t *pull = zpat_pull_new (NULL, &opts);
-    ck_assert_ptr_nonnull (pull);
-    s_usr1_timer = s_arm_timer (SIGUSR1, 270L * factor, 270L * factor);
-    long long start = tu_now_ms ();
-    char buf[8];
-    errno = 0;
-    int rc = zpat_recv (pull, buf, sizeof buf);
-    int error = errno;
-    long long took = tu_now_ms () - start;
-    int signals = atomic_load (&s_usr1_count);
-    timer_delete (s_usr1_timer);
-    ck_assert_int_gt (signals, 0);
-    ck_assert_msg (rc == -1 && error == EAGAIN, "recv: %d, %s", rc,
-                   zpat_strerror (error));
+    long long took = s_recv_through_usr1 (_i == 1, timeout, 270L * factor);
     ck_assert_int_ge (took, timeout - 10);
     ck_assert_msg (took < 5 * timeout / 2,
                    "a %d ms receive took %lld ms through %d signals", timeout,
-                   took, signals);
-    zpat_pull_destroy (&pull);
+                   took, atomic_load (&s_usr1_count));
 }
 END_TEST
 
