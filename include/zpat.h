@@ -440,7 +440,9 @@ ZPAT_EXPORT char *zpat_socket_recv_str (zpat_socket_t *self);
 
 // zpat_socket_recv_msg receives a whole message, all its frames, into msg
 // (replacing what it held), without copying the bytes. Returns the number of
-// frames.
+// frames. What msg held is released by a successful call (a zero-copy
+// frame's free function runs before it returns); on failure msg is left as
+// it was.
 ZPAT_EXPORT int zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg);
 
 // ---------------------------------------------------------------------------

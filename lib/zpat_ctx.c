@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
-static void *s_ctx;           // czmq's process context, while we use it
-atomic_bool zpat__ended;      // s_shut, read without the lock
-static bool s_shut;           // zpat_shutdown () has ended s_ctx
+static void *s_ctx;     // czmq's process context, while we use it
+atomic_uint zpat__slow; // ZPAT__SLOW_ENDED is s_shut, read without the lock
+static bool s_shut;     // zpat_shutdown () has ended s_ctx
 static zpat_socket_t *s_live; // every socket not yet destroyed
 static bool s_threads;        // libzmq has started the context's threads
 
@@ -97,7 +97,7 @@ s_free_if_done (void)
         s_ctx = NULL;
         s_shut = false;
         s_threads = false;
-        atomic_store (&zpat__ended, false);
+        atomic_fetch_and (&zpat__slow, ~ZPAT__SLOW_ENDED);
     }
 }
 
@@ -169,7 +169,7 @@ zpat_shutdown (void)
         // their owners destroy them.
         zmq_ctx_shutdown (s_ctx);
         s_shut = true;
-        atomic_store (&zpat__ended, true);
+        atomic_fetch_or (&zpat__slow, ZPAT__SLOW_ENDED);
     }
     s_free_if_done ();
     pthread_mutex_unlock (&s_lock);

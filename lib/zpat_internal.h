@@ -48,15 +48,19 @@ typedef enum {
 
 // The socket core that every role embeds as its first member.
 struct zpat_socket {
-    uint32_t tag;          // ZPAT__TAG_LIVE while the object lives
-    zpat__role_t role;     // which of the six roles
-    bool fast_send;        // a sender whose sends are one libzmq call
-    bool fast_recv;        // a receiver whose receives are one libzmq call
-    void *handle;          // the libzmq socket, in czmq's process context
-    zpat_options_t opts;   // in force now, in setter units (0 is a value)
-    zpat__kept_t kept;     // a received message waiting for the caller
-    zmq_msg_t frame;       // always initialised: scratch for one-frame receives
-    struct zpat_msg multi; // a kept multipart message
+    uint32_t tag;        // ZPAT__TAG_LIVE while the object lives
+    zpat__role_t role;   // which of the six roles
+    bool fast_send;      // a sender whose sends are one libzmq call
+    bool fast_recv;      // a receiver whose receives are one libzmq call
+    void *handle;        // the libzmq socket, in czmq's process context
+    zpat_options_t opts; // in force now, in setter units (0 is a value)
+    zpat__kept_t kept;   // a received message waiting for the caller
+    zmq_msg_t *frame;    // slot 0 of an array of frame_slots slots the socket
+                         // owns; always initialised: what receives land in
+    size_t frame_slots;
+    int recv_flags; // what a fast receive passes zmq_msg_recv (s_plan_receive)
+    int recv_limit; // the largest size a fast receive hands over
+    struct zpat_msg multi;    // a kept multipart message
     struct zpat_msg outgoing; // frames of a multipart send, built first
     int subscriptions;        // PUB: live subscriptions seen on the XPUB
     unsigned sends;           // PUB: sends since the last subscription drain
@@ -106,13 +110,28 @@ void zpat__ctx_close (zpat_socket_t *core);
 void zpat__ctx_released (long port);
 bool zpat__ctx_recently_released (long port);
 
+// Why calls must take the general paths, in one word that every fast path
+// reads: zpat_catch_signals () made the signal pipe (for good), or
+// zpat_shutdown () ended the context (until it is freed).
+#define ZPAT__SLOW_SIGNALS 1u
+#define ZPAT__SLOW_ENDED 2u
+extern atomic_uint zpat__slow;
+
 // True once zpat_shutdown () has ended the context (until it is freed).
 // Read on every call, so inline.
-extern atomic_bool zpat__ended;
 static inline bool
 zpat__ctx_ended (void)
 {
-    return atomic_load_explicit (&zpat__ended, memory_order_relaxed);
+    return atomic_load_explicit (&zpat__slow, memory_order_relaxed) &
+           ZPAT__SLOW_ENDED;
+}
+
+// True when a call may take a fast path: no signal pipe to watch, the
+// context not ended.
+static inline bool
+zpat__fast_ok (void)
+{
+    return atomic_load_explicit (&zpat__slow, memory_order_relaxed) == 0;
 }
 
 // Signals (zpat_signal.c): the read end of the signal pipe, or -1 when

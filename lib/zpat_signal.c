@@ -60,6 +60,7 @@ zpat_catch_signals (void)
             s_pipe[0] = fds[0];
             s_pipe[1] = fds[1];
             zpat__signal_read_fd = fds[0];
+            atomic_fetch_or (&zpat__slow, ZPAT__SLOW_SIGNALS);
         }
     }
     if (rc == 0) {

@@ -106,6 +106,26 @@ s_option_to_zmq (option_t option, int64_t value)
     return INT64_MIN;
 }
 
+// Works out how a fast receive runs, whenever the size limit or the
+// transports change. Where zpat may have to drop what arrives (an inproc://
+// socket with a size limit, which libzmq does not check there), the fast
+// path only takes a message already there: the general path then counts the
+// whole wait, so that a drop does not extend it. Not for a REQ, which waits
+// for every reply and gets one: if that is dropped, no other comes, and the
+// wait runs on from there. A message larger than recv_limit goes to the
+// general path, which drops it if it is over the limit (libzmq reports sizes
+// from INT_MAX up as INT_MAX, so those always go there when limited).
+static void
+s_plan_receive (zpat_socket_t *self)
+{
+    int64_t max = self->opts.max_msg_bytes;
+    bool limited = self->inproc && max >= 0;
+    self->recv_flags = limited && self->role != ZPAT__REQ ? ZMQ_DONTWAIT : 0;
+    self->recv_limit = !limited        ? INT_MAX
+                       : max < INT_MAX ? (int)max
+                                       : INT_MAX - 1;
+}
+
 // Records value (already checked) as the option in force.
 static void
 s_store (zpat_socket_t *self, option_t option, int64_t value)
@@ -138,6 +158,7 @@ s_store (zpat_socket_t *self, option_t option, int64_t value)
         o->ipv6 = value != 0;
         break;
     }
+    s_plan_receive (self);
 }
 
 // True when option means something for self's role.
@@ -421,6 +442,7 @@ zpat_socket_bind (zpat_socket_t *self, const char *endpoint)
     if (s_bind (self, endpoint) == -1)
         return s_endpoint_error ();
     self->inproc |= strncmp (endpoint, "inproc://", 9) == 0;
+    s_plan_receive (self);
     char resolved[ZPAT__ENDPOINT_MAX + 1];
     size_t size = sizeof resolved;
     if (zmq_getsockopt (self->handle, ZMQ_LAST_ENDPOINT, resolved, &size) == -1)
@@ -443,6 +465,7 @@ zpat_socket_connect (zpat_socket_t *self, const char *endpoint)
     if (zmq_connect (self->handle, endpoint) == -1)
         return s_endpoint_error ();
     self->inproc |= strncmp (endpoint, "inproc://", 9) == 0;
+    s_plan_receive (self);
     return 0;
 }
 
@@ -508,9 +531,19 @@ zpat__socket_new (zpat__role_t role, size_t size, const char *endpoints,
     // fast paths.
     self->fast_send = s_roles[role].sends && role != ZPAT__REP;
     self->fast_recv = s_roles[role].receives && role != ZPAT__REP;
-    zmq_msg_init (&self->frame);
+    // A fast zpat_socket_recv_msg swaps this array with the caller's
+    // message's, so it comes from the same allocator as a message's slots.
+    self->frame = malloc (sizeof *self->frame);
+    if (!self->frame) {
+        free (self);
+        return zpat__fail_null (ENOMEM);
+    }
+    self->frame_slots = 1;
+    zmq_msg_init (self->frame);
     if (zpat__ctx_open (self, s_roles[role].zmq_type) == -1) {
         int saved = errno;
+        zmq_msg_close (self->frame);
+        free (self->frame);
         free (self);
         return zpat__fail_null (saved);
     }
@@ -538,7 +571,8 @@ zpat__socket_destroy (zpat_socket_t *self, zpat__role_t role)
     if (!zpat__socket_check (self) || self->role != role)
         return -1;
     zpat__socket_drop_kept (self);
-    zmq_msg_close (&self->frame);
+    zmq_msg_close (self->frame);
+    free (self->frame);
     zpat__msg_fini (&self->multi);
     zpat__msg_fini (&self->envelope);
     zpat__msg_fini (&self->outgoing);
@@ -672,7 +706,7 @@ static inline bool
 s_fast_sender (const zpat_socket_t *self)
 {
     return self && self->tag == ZPAT__TAG_LIVE && self->fast_send &&
-           zpat__signal_fd () == -1 && !zpat__ctx_ended ();
+           zpat__fast_ok ();
 }
 
 int
@@ -718,7 +752,8 @@ zpat_socket_send (zpat_socket_t *self, const void *data, size_t size)
     // The common case in one libzmq call, as a raw program would make it;
     // everything else (and a send a stray signal interrupted, which then
     // waits on) takes the general path.
-    if (s_fast_sender (self) && (data || !size) && size <= INT_MAX) {
+    // (An empty send with a NULL data takes the general path.)
+    if (s_fast_sender (self) && data && size <= INT_MAX) {
         if (zmq_send (self->handle, data, size, 0) >= 0) {
             s_after_send (self);
             return 0;
@@ -846,8 +881,8 @@ zpat__socket_drop_kept (zpat_socket_t *self)
 {
     // Release the frame at once: a large buffer goes back, and a zero-copy
     // frame's free function runs now rather than at the next receive.
-    zmq_msg_close (&self->frame);
-    zmq_msg_init (&self->frame);
+    zmq_msg_close (self->frame);
+    zmq_msg_init (self->frame);
     if (self->multi.count)
         zpat_msg_reset (&self->multi);
     self->kept = ZPAT__KEPT_NONE;
@@ -901,7 +936,7 @@ zpat__socket_oversized (zpat_socket_t *self)
     if (!self->inproc || max < 0)
         return false;
     if (self->kept == ZPAT__KEPT_ONE)
-        return (int64_t)zmq_msg_size (&self->frame) > max;
+        return (int64_t)zmq_msg_size (self->frame) > max;
     for (size_t i = 0; i < self->multi.count; i++)
         if ((int64_t)zmq_msg_size (&self->multi.frames[i]) > max)
             return true;
@@ -913,9 +948,9 @@ zpat__socket_oversized (zpat_socket_t *self)
 static int
 s_recv_finish (zpat_socket_t *self)
 {
-    if (!zmq_msg_more (&self->frame))
+    if (!zmq_msg_more (self->frame))
         self->kept = ZPAT__KEPT_ONE;
-    else if (zpat__socket_recv_rest (self, &self->frame, &self->multi) == -1)
+    else if (zpat__socket_recv_rest (self, self->frame, &self->multi) == -1)
         return -1;
     else
         self->kept = ZPAT__KEPT_MULTI;
@@ -928,7 +963,7 @@ s_recv_finish (zpat_socket_t *self)
 int
 zpat__socket_recv_body (zpat_socket_t *self, bool first)
 {
-    if (zpat__socket_transfer (self, &self->frame, 0, false, first) == -1)
+    if (zpat__socket_transfer (self, self->frame, 0, false, first) == -1)
         return -1;
     return s_recv_finish (self);
 }
@@ -990,52 +1025,39 @@ static inline bool
 s_fast_receiver (const zpat_socket_t *self)
 {
     return self && self->tag == ZPAT__TAG_LIVE && self->fast_recv &&
-           self->kept == ZPAT__KEPT_NONE && zpat__signal_fd () == -1 &&
-           !zpat__ctx_ended ();
+           self->kept == ZPAT__KEPT_NONE && zpat__fast_ok ();
 }
 
-// The rest of a fast receive that found a multipart or oversized message:
-// keeps it for the general path, which drops it if it is oversized. Out of
-// line, as it is rare.
-static int __attribute__ ((noinline)) s_recv_fast_rest (zpat_socket_t *self)
+// The rest of a fast receive that did not get a message to hand over:
+// keeps a multipart or oversized one for the general path (which drops it if
+// it is over the limit), and sorts the errors. Out of line, as it is rare.
+static int __attribute__ ((noinline))
+s_recv_fast_miss (zpat_socket_t *self, int rc)
 {
-    return s_recv_finish (self) == -1 ? -1 : -2;
+    if (rc >= 0)
+        return s_recv_finish (self) == -1 ? -1 : -2;
+    if (errno == EINTR) {
+        self->interrupted = true; // the general path waits on, once
+        return -2;
+    }
+    return self->recv_flags == ZMQ_DONTWAIT && errno == EAGAIN ? -2 : -1;
 }
 
-// The fast receive: one zmq_msg_recv into self->frame. Returns the size
-// (clipped to INT_MAX, as libzmq reports it) of a one-frame message within
-// the size limit, for the caller to take; -2 when the general path must take
-// over (nothing there yet on a socket that may drop, a multipart or
-// oversized message, now kept, or a stray signal); -1 with errno on an
-// error.
+// The fast receive: one zmq_msg_recv into self->frame, with the flags
+// s_plan_receive chose. Returns the size (clipped to INT_MAX, as libzmq
+// reports it) of a one-frame message within the size limit, for the caller
+// to take; -2 when the general path must take over (nothing there yet on a
+// socket that may drop, a multipart or oversized message, now kept, or a
+// stray signal); -1 with errno on an error.
 static inline int
 s_recv_fast (zpat_socket_t *self)
 {
-    // Where zpat may have to drop what arrives (an inproc:// socket with a
-    // size limit), the fast path only takes a message already there: the
-    // general path then counts the whole wait, so that a drop does not
-    // extend it. Not for a REQ, which waits for every reply and gets one:
-    // if that is dropped, no other comes, and the wait runs on from there.
-    int64_t max = self->opts.max_msg_bytes;
-    bool limited = self->inproc && max >= 0;
-    bool dontwait = limited && self->role != ZPAT__REQ;
-    int rc =
-        zmq_msg_recv (&self->frame, self->handle, dontwait ? ZMQ_DONTWAIT : 0);
-    if (rc == -1) {
-        if (errno == EINTR) {
-            self->interrupted = true; // the general path waits on, once
-            return -2;
-        }
-        return dontwait && errno == EAGAIN ? -2 : -1;
-    }
-    bool over = false;
-    if (limited) {
-        int64_t size = rc < INT_MAX ? rc : (int64_t)zmq_msg_size (&self->frame);
-        over = size > max;
-    }
-    if (!over && !zmq_msg_more (&self->frame))
+    int rc = zmq_msg_recv (self->frame, self->handle, self->recv_flags);
+    // zmq_msg_more is zmq_msg_get (ZMQ_MORE) behind one more call.
+    if (rc >= 0 && rc <= self->recv_limit &&
+        !zmq_msg_get (self->frame, ZMQ_MORE))
         return rc;
-    return s_recv_fast_rest (self);
+    return s_recv_fast_miss (self, rc);
 }
 
 // After a fast receive the frame's bytes have been copied out: release
@@ -1044,8 +1066,8 @@ s_recv_fast (zpat_socket_t *self)
 static inline void
 s_recv_done (zpat_socket_t *self)
 {
-    zmq_msg_close (&self->frame);
-    zmq_msg_init (&self->frame);
+    zmq_msg_close (self->frame);
+    zmq_msg_init (self->frame);
 }
 
 // The general receive paths, out of line so that the fast paths in front of
@@ -1059,11 +1081,11 @@ s_recv_copy (zpat_socket_t *self, void *buf, size_t size)
         return -1;
     if (self->kept == ZPAT__KEPT_MULTI)
         return zpat__fail (ZPAT_EFRAMES);
-    size_t length = zmq_msg_size (&self->frame);
+    size_t length = zmq_msg_size (self->frame);
     if (length > size || length > INT_MAX)
         return zpat__fail (EMSGSIZE);
     if (length)
-        memcpy (buf, zmq_msg_data (&self->frame), length);
+        memcpy (buf, zmq_msg_data (self->frame), length);
     zpat__socket_drop_kept (self);
     return (int)length;
 }
@@ -1075,7 +1097,7 @@ zpat_socket_recv (zpat_socket_t *self, void *buf, size_t size)
         int rc = s_recv_fast (self);
         if (rc >= 0 && rc < INT_MAX && (size_t)rc <= size) {
             if (rc)
-                memcpy (buf, zmq_msg_data (&self->frame), (size_t)rc);
+                memcpy (buf, zmq_msg_data (self->frame), (size_t)rc);
             s_recv_done (self);
             return rc;
         }
@@ -1096,7 +1118,7 @@ zpat_socket_recv_str (zpat_socket_t *self)
             char *string = malloc ((size_t)rc + 1);
             if (string) {
                 if (rc)
-                    memcpy (string, zmq_msg_data (&self->frame), (size_t)rc);
+                    memcpy (string, zmq_msg_data (self->frame), (size_t)rc);
                 string[rc] = 0;
                 s_recv_done (self);
                 return string;
@@ -1113,12 +1135,12 @@ zpat_socket_recv_str (zpat_socket_t *self)
         return NULL;
     if (self->kept == ZPAT__KEPT_MULTI)
         return zpat__fail_null (ZPAT_EFRAMES);
-    size_t length = zmq_msg_size (&self->frame);
+    size_t length = zmq_msg_size (self->frame);
     char *string = malloc (length + 1);
     if (!string)
         return zpat__fail_null (ENOMEM);
     if (length)
-        memcpy (string, zmq_msg_data (&self->frame), length);
+        memcpy (string, zmq_msg_data (self->frame), length);
     string[length] = 0;
     zpat__socket_drop_kept (self);
     return string;
@@ -1145,14 +1167,14 @@ s_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
         // zmq_msg_move releases what frame 0 held.
         for (size_t i = 1; i < msg->count; i++)
             zmq_msg_close (&msg->frames[i]);
-        zmq_msg_move (&msg->frames[0], &self->frame);
+        zmq_msg_move (&msg->frames[0], self->frame);
         msg->count = 1;
     } else {
         zmq_msg_t *slot = zpat__msg_slot (msg);
         if (!slot)
             return -1; // the message stays kept
         zmq_msg_init (slot);
-        zmq_msg_move (slot, &self->frame);
+        zmq_msg_move (slot, self->frame);
         msg->count = 1;
     }
     self->kept = ZPAT__KEPT_NONE;
@@ -1163,12 +1185,26 @@ int
 zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
 {
     // The fast path for a message that holds one frame, as it does when it
-    // is reused from receive to receive.
-    if (s_fast_receiver (self) && msg && msg->count == 1) {
+    // is reused from receive to receive, or none but has a slot for one.
+    if (s_fast_receiver (self) && msg && msg->count <= 1 && msg->capacity) {
         int rc = s_recv_fast (self);
         if (rc >= 0) {
-            // zmq_msg_move releases what the frame held.
-            zmq_msg_move (&msg->frames[0], &self->frame);
+            // Hand the frame over by swapping slot arrays with msg rather
+            // than moving it (a check, a copy and a release, out of line):
+            // nothing is copied or allocated. The frame msg held, now in the
+            // socket's array, is released at once, as zmq_msg_move would:
+            // its free function (a zero-copy frame's) runs in this call.
+            size_t had = msg->count;
+            zmq_msg_t *frames = msg->frames;
+            size_t slots = msg->capacity;
+            msg->frames = self->frame;
+            msg->capacity = self->frame_slots;
+            msg->count = 1;
+            self->frame = frames;
+            self->frame_slots = slots;
+            if (had)
+                zmq_msg_close (self->frame);
+            zmq_msg_init (self->frame);
             return 1;
         }
         if (rc == -1)

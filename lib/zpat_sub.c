@@ -187,8 +187,8 @@ zpat_sub_recv_topic (zpat_sub_t *self, char **topic_p, char **payload_p)
     const void *topic, *payload = "";
     size_t topic_size, payload_size = 0;
     if (sock->kept == ZPAT__KEPT_ONE) {
-        topic = zmq_msg_data (&sock->frame);
-        topic_size = zmq_msg_size (&sock->frame);
+        topic = zmq_msg_data (sock->frame);
+        topic_size = zmq_msg_size (sock->frame);
     } else if (sock->multi.count == 2) {
         topic = zpat_msg_data (&sock->multi, 0);
         topic_size = zpat_msg_size (&sock->multi, 0);
