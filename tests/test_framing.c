@@ -624,6 +624,100 @@ START_TEST (failed_recv_msg_leaves_message_alone)
 }
 END_TEST
 
+// One message object received into and sent from several sockets, in the
+// orders a program might use: the receive hands frames over by swapping
+// slot arrays with the socket, so arrays move between the message and the
+// sockets. Every byte stays right, and destroying the sockets before the
+// message leaves it whole (ASan and valgrind check the rest).
+START_TEST (one_message_serves_several_sockets)
+{
+    pair_t a = s_pair_new (s_transports[_i]);
+    pair_t b = s_pair_new (s_transports[_i]);
+    zpat_msg_t *msg = zpat_msg_new ();
+    ck_assert_ptr_nonnull (msg);
+    for (int round = 0; round < 4; round++) {
+        char text[32];
+        snprintf (text, sizeof text, "a%d", round);
+        ck_assert_int_eq (zpat_send_str (a.push, text), 0);
+        ck_assert_int_eq (zpat_recv_msg (a.pull, msg), 1);
+        ck_assert_uint_eq (zpat_msg_size (msg, 0), strlen (text));
+        ck_assert_int_eq (memcmp (zpat_msg_data (msg, 0), text, strlen (text)),
+                          0);
+        // Forward what came from a through b, and take it back from b.
+        ck_assert_int_eq (zpat_send_msg (b.push, msg), 0);
+        ck_assert_uint_eq (zpat_msg_count (msg), 0);
+        ck_assert_int_eq (zpat_recv_msg (b.pull, msg), 1);
+        ck_assert_int_eq (memcmp (zpat_msg_data (msg, 0), text, strlen (text)),
+                          0);
+        // Grow it to three frames and send it; it comes back whole.
+        ck_assert_int_eq (zpat_msg_add_str (msg, "two"), 0);
+        ck_assert_int_eq (zpat_msg_add_str (msg, "three"), 0);
+        ck_assert_int_eq (zpat_send_msg (a.push, msg), 0);
+        ck_assert_int_eq (zpat_recv_msg (a.pull, msg), 3);
+        ck_assert_int_eq (memcmp (zpat_msg_data (msg, 2), "three", 5), 0);
+        zpat_msg_reset (msg);
+    }
+    // The message ends holding a frame from b; the sockets go first.
+    ck_assert_int_eq (zpat_send_str (b.push, "last"), 0);
+    ck_assert_int_eq (zpat_recv_msg (b.pull, msg), 1);
+    s_pair_destroy (&a);
+    s_pair_destroy (&b);
+    ck_assert_uint_eq (zpat_msg_size (msg, 0), 4);
+    ck_assert_int_eq (memcmp (zpat_msg_data (msg, 0), "last", 4), 0);
+    zpat_msg_destroy (&msg);
+}
+END_TEST
+
+// The inproc size limit (which zpat holds, libzmq does not) follows the
+// socket's setting when it changes after the connection is made, and
+// applies to a socket that gets its inproc endpoint after it was made.
+START_TEST (inproc_size_limit_follows_changes_after_connect)
+{
+    char endpoint[128];
+    tu_endpoint (endpoint, sizeof endpoint, "inproc");
+    zpat_options_t opts = {.recv_timeout_ms = 5000, .max_msg_bytes = 8};
+    zpat_push_t *push = zpat_push_new (NULL, NULL);
+    zpat_pull_t *pull = zpat_pull_new (NULL, &opts);
+    ck_assert_ptr_nonnull (push);
+    ck_assert_ptr_nonnull (pull);
+    ck_assert_int_eq (zpat_bind (push, endpoint), 0);
+    ck_assert_int_eq (zpat_connect (pull, endpoint), 0);
+    zpat_msg_t *msg = zpat_msg_new ();
+    ck_assert_ptr_nonnull (msg);
+
+    // Over 8 bytes is dropped; the next one that fits arrives, into a new
+    // message and into an emptied one (later ones land in a message that
+    // holds a frame).
+    for (int form = 0; form < 2; form++) {
+        ck_assert_int_eq (zpat_send_str (push, "nine char"), 0);
+        ck_assert_int_eq (zpat_send_str (push, "eight ch"), 0);
+        ck_assert_int_eq (zpat_recv_msg (pull, msg), 1);
+        ck_assert_uint_eq (zpat_msg_size (msg, 0), 8);
+        if (form == 0)
+            zpat_msg_reset (msg);
+    }
+    // Lowered after the connection: 8 bytes is now too many.
+    ck_assert_int_eq (zpat_set_max_msg_bytes (pull, 4), 0);
+    ck_assert_int_eq (zpat_send_str (push, "eight ch"), 0);
+    ck_assert_int_eq (zpat_send_str (push, "four"), 0);
+    ck_assert_int_eq (zpat_recv_msg (pull, msg), 1);
+    ck_assert_uint_eq (zpat_msg_size (msg, 0), 4);
+    // Lifted: a large message passes.
+    ck_assert_int_eq (zpat_set_max_msg_bytes (pull, ZPAT_UNLIMITED), 0);
+    static char big[100000];
+    ck_assert_int_eq (zpat_send (push, big, sizeof big), 0);
+    ck_assert_int_eq (zpat_recv_msg (pull, msg), 1);
+    ck_assert_uint_eq (zpat_msg_size (msg, 0), sizeof big);
+    // Nothing else is queued.
+    ck_assert_int_eq (zpat_set_recv_timeout_ms (pull, 0), 0);
+    ck_assert_int_eq (zpat_recv_msg (pull, msg), -1);
+    ck_assert_int_eq (errno, EAGAIN);
+    zpat_msg_destroy (&msg);
+    zpat_pull_destroy (&pull);
+    zpat_push_destroy (&push);
+}
+END_TEST
+
 static Suite *
 framing_suite (void)
 {
@@ -659,6 +753,8 @@ framing_suite (void)
         TRANSPORTS);
     tcase_add_test (tc, failed_multipart_send_sends_nothing);
     tcase_add_test (tc, failed_recv_msg_leaves_message_alone);
+    tcase_add_loop_test (tc, one_message_serves_several_sockets, 0, TRANSPORTS);
+    tcase_add_test (tc, inproc_size_limit_follows_changes_after_connect);
     suite_add_tcase (suite, tc);
 
     tc = tcase_create ("zero-copy");
