@@ -90,6 +90,13 @@ ZPAT_EXPORT void zpat_version (int *major, int *minor, int *patch);
 // one, or a topic call on a message that is not topic + payload). The message
 // is kept: the next receive call of any kind returns it.
 #define ZPAT_EFRAMES (ZPAT_ERRNO_BASE + 2)
+// An object inherited across fork (): it belongs to the parent's context and
+// is of no use in the child, which may only destroy it (destroying it there
+// leaves the parent's connections alone). Make new objects in the child.
+#define ZPAT_EFORKED (ZPAT_ERRNO_BASE + 3)
+// A tcp:// endpoint whose host name cannot be resolved, or whose bind address
+// is neither an address nor a network interface of this machine.
+#define ZPAT_ENOHOST (ZPAT_ERRNO_BASE + 4)
 
 // zpat_strerror returns a static, human-readable text for any errno value,
 // zpat's and libzmq's included; never NULL, never to be freed.
@@ -114,6 +121,14 @@ ZPAT_EXPORT int zpat_catch_signals (void);
 // zpat_interrupted returns non-zero once SIGINT or SIGTERM has arrived after
 // zpat_catch_signals (), else 0. Safe to call from any thread.
 ZPAT_EXPORT int zpat_interrupted (void);
+
+// zpat_clear_interrupt acknowledges a SIGINT or SIGTERM: after it, calls wait
+// and deliver as they did before the signal, until the next one arrives, and
+// zpat_interrupted () returns 0. An interrupt stays in force until cleared,
+// so a program can say goodbye after Ctrl-C (a last send, a summary) and then
+// end. A signal that arrives while it runs is not lost: it interrupts again.
+// Safe to call from any thread, at any time.
+ZPAT_EXPORT void zpat_clear_interrupt (void);
 
 // zpat_input prints prompt (unless NULL) on standard output, waits for a
 // line on standard input and returns it without leading or trailing white
@@ -445,6 +460,14 @@ ZPAT_EXPORT char *zpat_socket_recv_str (zpat_socket_t *self);
 // it was.
 ZPAT_EXPORT int zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg);
 
+// zpat_socket_discard drops the message that a failed receive kept (EMSGSIZE,
+// ZPAT_EFRAMES) without copying it, so that the next receive waits for the
+// one after it. Returns 1 when a message was dropped, 0 when none was kept
+// (nothing is received), or -1 with EINVAL (NULL, a role that does not
+// receive) or ZPAT_EFORKED. zpat_socket_recv_msg also takes any kept message
+// without copying its bytes.
+ZPAT_EXPORT int zpat_socket_discard (zpat_socket_t *self);
+
 // ---------------------------------------------------------------------------
 // Generic verbs. Each accepts only the roles listed, so for example
 // zpat_send_str (sub, "x") or zpat_recv_str (push) is a compile error.
@@ -517,6 +540,7 @@ ZPAT_EXPORT int zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg);
 #define zpat_recv(s, buf, size) zpat_socket_recv (ZPAT_RECEIVER (s), buf, size)
 #define zpat_recv_str(s)        zpat_socket_recv_str (ZPAT_RECEIVER (s))
 #define zpat_recv_msg(s, msg)   zpat_socket_recv_msg (ZPAT_RECEIVER (s), msg)
+#define zpat_discard(s)         zpat_socket_discard (ZPAT_RECEIVER (s))
 
 // The role-specific functions, guarded the same way: a pointer to another
 // role is a compile error, not just a warning. To reach a function itself

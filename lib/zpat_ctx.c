@@ -7,15 +7,25 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <signal.h>
+#include <linux/membarrier.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
 static void *s_ctx;     // czmq's process context, while we use it
 atomic_uint zpat__slow; // ZPAT__SLOW_ENDED is s_shut, read without the lock
-static bool s_shut;     // zpat_shutdown () has ended s_ctx
+static bool s_shut;     // zpat_shutdown () or exit has ended s_ctx
+static bool s_exited;   // the exit handler has run: no new context
 static zpat_socket_t *s_live; // every socket not yet destroyed
 static bool s_threads;        // libzmq has started the context's threads
+// A socket czmq counts as open, made with each context: while it is open,
+// czmq's exit handler does not wait in zmq_ctx_term () (which would wait
+// forever for a socket some thread is still inside at exit). Closed as soon
+// as every socket is known closed.
+static void *s_pin;
 
 // tcp:// ports released lately: libzmq closes a listener in its I/O thread
 // after zmq_unbind/zmq_close return, so a quick re-bind can meet EADDRINUSE.
@@ -26,22 +36,144 @@ static struct {
 } s_recent[RECENT_PORTS];
 static size_t s_recent_next;
 
-// At exit, close the sockets the program did not destroy, so that czmq's own
-// exit handler (which runs after this one) can terminate the context: libzmq
-// waits forever for a socket it does not know of, but at most the linger for
-// the messages a closed socket still holds.
+// How long the exit handler waits for calls in other threads to leave
+// libzmq once the context is ended (they wake with ZPAT_ETERM at once).
+#define EXIT_WAIT_MS 500
+
+// Makes every thread of the process pass a full memory barrier, so that
+// the busy marks other threads set before they read zpat__slow are visible
+// here (see zpat__busy). membarrier () where the kernel has it; otherwise
+// changing a page's protection, which makes the kernel interrupt every CPU
+// that runs a thread of this process (the same effect, more slowly).
+static void
+s_barrier_everywhere (void)
+{
+#ifdef SYS_membarrier
+    if (syscall (SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) ==
+        0)
+        return;
+    if (syscall (SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0)
+        return;
+#endif
+    long size = sysconf (_SC_PAGESIZE);
+    void *page = mmap (NULL, size > 0 ? (size_t)size : 4096,
+                       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                       -1, 0);
+    if (page != MAP_FAILED) {
+        *(volatile char *)page = 1;
+        mprotect (page, size > 0 ? (size_t)size : 4096, PROT_READ);
+        munmap (page, size > 0 ? (size_t)size : 4096);
+    }
+    atomic_thread_fence (memory_order_seq_cst);
+}
+
+// At exit (the handler runs in the thread that called exit (), while every
+// other thread goes on running): end the context, so that calls blocked in
+// other threads return ZPAT_ETERM at once and new calls keep out of libzmq;
+// wait (a little) for those calls to leave libzmq; then close every socket no
+// call is inside, so that czmq's own exit handler, which runs after this one,
+// can end the context within the sockets' linger. Closing a socket that
+// another thread is inside would crash libzmq, and leaving one open would
+// make zmq_ctx_term () wait forever: a socket still busy after the wait is
+// left as it is, and czmq is told not to wait (s_pin stays open).
 static void
 s_at_exit (void)
 {
     pthread_mutex_lock (&s_lock);
-    for (zpat_socket_t *it = s_live; it; it = it->next) {
-        if (it->handle) {
-            zmq_close (it->handle);
-            it->handle = NULL;
+    bool first = !s_exited;
+    s_exited = true;
+    if (!first || !s_ctx) {
+        pthread_mutex_unlock (&s_lock);
+        return;
+    }
+    atomic_fetch_or (&zpat__slow, ZPAT__SLOW_ENDED);
+    if (!s_shut)
+        zmq_ctx_shutdown (s_ctx);
+    s_shut = true;
+    s_barrier_everywhere ();
+    // A socket seen idle once is done with libzmq: any call that marks it
+    // busy from now on sees ZPAT__SLOW_ENDED and keeps out.
+    int64_t deadline = zpat__clock_ms () + EXIT_WAIT_MS;
+    size_t stuck;
+    while (true) {
+        stuck = 0;
+        for (zpat_socket_t *it = s_live; it; it = it->next) {
+            if (!it->handle)
+                continue;
+            if (atomic_load (&it->busy) == 0) {
+                zmq_close (it->handle);
+                it->handle = NULL;
+            } else
+                stuck++;
         }
+        if (stuck == 0 || zpat__clock_ms () >= deadline)
+            break;
+        struct timespec pause = {0, 1000 * 1000};
+        nanosleep (&pause, NULL);
+    }
+    for (zpat_socket_t *it = s_live; it;) {
+        zpat_socket_t *next = it->next;
+        it->linked = false;
+        it->prev = it->next = NULL;
+        it = next;
     }
     s_live = NULL;
+    if (s_pin && stuck == 0) {
+        zsys_close (s_pin, NULL, 0);
+        s_pin = NULL;
+    } else if (s_pin)
+        zsys_set_logstream (NULL); // czmq would report the pin as dangling
+    s_ctx = NULL;
     pthread_mutex_unlock (&s_lock);
+}
+
+// fork (): the child gets a copy of this process's memory but none of its
+// threads, so the parent's context is of no use there. Objects it inherited
+// are marked (every call on them fails with ZPAT_EFORKED) and forgotten;
+// the next object made starts a new context, as czmq's own fork handler
+// lets it. The locks are held across fork () so the child's copy is sane.
+static void
+s_fork_prepare (void)
+{
+    pthread_mutex_lock (&s_lock);
+    pthread_mutex_lock (&zpat__signal_lock);
+}
+
+static void
+s_fork_parent (void)
+{
+    pthread_mutex_unlock (&zpat__signal_lock);
+    pthread_mutex_unlock (&s_lock);
+}
+
+static void
+s_fork_child (void)
+{
+    for (zpat_socket_t *it = s_live; it;) {
+        zpat_socket_t *next = it->next;
+        it->tag = ZPAT__TAG_FORKED;
+        it->handle = NULL;
+        it->linked = false;
+        it->prev = it->next = NULL;
+        it = next;
+    }
+    s_live = NULL;
+    s_ctx = NULL;
+    s_pin = NULL;
+    s_shut = false;
+    s_threads = false;
+    memset (s_recent, 0, sizeof s_recent);
+    atomic_fetch_and (&zpat__slow, ~ZPAT__SLOW_ENDED);
+    zpat__signal_after_fork ();
+    pthread_mutex_unlock (&zpat__signal_lock);
+    pthread_mutex_unlock (&s_lock);
+}
+
+static pthread_once_t s_fork_once = PTHREAD_ONCE_INIT;
+static void
+s_watch_fork (void)
+{
+    pthread_atfork (s_fork_prepare, s_fork_parent, s_fork_child);
 }
 
 // Starts czmq's context without letting czmq take SIGINT and SIGTERM: tell
@@ -59,10 +191,17 @@ s_start (void)
     sigaction (SIGINT, &old_int, NULL);
     sigaction (SIGTERM, &old_term, NULL);
     pthread_mutex_unlock (&zpat__signal_lock);
+    if (!ctx)
+        return NULL;
     // czmq registered its exit handler in zsys_init (); ours, registered
     // after it, runs before it.
-    if (ctx && atexit (s_at_exit) != 0)
+    if (atexit (s_at_exit) != 0)
         return zpat__fail_null (ENOMEM);
+#ifdef SYS_membarrier
+    // Makes the exit handler's barrier cheap; harmless where refused.
+    syscall (SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0);
+#endif
+    s_pin = zsys_socket (ZMQ_PAIR, NULL, 0);
     return ctx;
 }
 
@@ -92,7 +231,10 @@ s_descriptors_for_threads (void)
 static void
 s_free_if_done (void)
 {
-    if (s_shut && !s_live) {
+    if (s_shut && !s_live && !s_exited) {
+        if (s_pin)
+            zsys_close (s_pin, NULL, 0);
+        s_pin = NULL;
         zsys_shutdown ();
         s_ctx = NULL;
         s_shut = false;
@@ -112,9 +254,10 @@ zpat__ctx_open (zpat_socket_t *core, int type)
     sigset_t all, old;
     sigfillset (&all);
     pthread_sigmask (SIG_BLOCK, &all, &old);
+    pthread_once (&s_fork_once, s_watch_fork);
     pthread_mutex_lock (&s_lock);
     int code = 0;
-    if (s_shut)
+    if (s_shut || s_exited)
         code = ZPAT_ETERM;
     else if (!s_ctx) {
         s_ctx = s_start ();
@@ -136,6 +279,7 @@ zpat__ctx_open (zpat_socket_t *core, int type)
         if (s_live)
             s_live->prev = core;
         s_live = core;
+        core->linked = true;
     }
     pthread_mutex_unlock (&s_lock);
     pthread_sigmask (SIG_SETMASK, &old, NULL);
@@ -149,12 +293,15 @@ zpat__ctx_close (zpat_socket_t *core)
     if (core->handle) {
         zmq_close (core->handle);
         core->handle = NULL;
+    }
+    if (core->linked) {
         if (core->prev)
             core->prev->next = core->next;
         else
             s_live = core->next;
         if (core->next)
             core->next->prev = core->prev;
+        core->linked = false;
     }
     s_free_if_done ();
     pthread_mutex_unlock (&s_lock);

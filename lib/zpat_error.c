@@ -11,7 +11,12 @@
                      "or ipc://; use a shorter or longer prefix")              \
     X (ZPAT_EFRAMES, "message has a different number of frames than this "     \
                      "call returns; it is kept for the next receive "          \
-                     "(zpat_recv_msg returns any shape)")
+                     "(zpat_recv_msg returns any shape)")                      \
+    X (ZPAT_EFORKED, "object inherited across fork (): it belongs to the "     \
+                     "parent process; the child may only destroy it and "      \
+                     "make new objects")                                       \
+    X (ZPAT_ENOHOST, "host name cannot be resolved, or the bind address is "   \
+                     "not an address or network interface of this machine")
 
 const char *
 zpat_strerror (int errnum)

@@ -18,6 +18,9 @@
 // so a crossed void * or a destroyed object is refused with EINVAL.
 #define ZPAT__TAG_LIVE 0x7a706174u
 #define ZPAT__TAG_DEAD 0x64656164u
+// An object inherited across fork (): its socket is the parent's, so in the
+// child it may only be freed.
+#define ZPAT__TAG_FORKED 0x666f726bu
 
 // Longest endpoint accepted, in bytes, without its NUL.
 #define ZPAT__ENDPOINT_MAX 255
@@ -69,6 +72,11 @@ struct zpat_socket {
     bool replying;            // REP: a request was received, not yet answered
     bool inproc;              // attached to an inproc:// endpoint
     bool interrupted; // a stray signal cut a fast path's wait: wait on once
+    // Non-zero while a call may be inside libzmq on this socket, so that the
+    // exit handler closes only sockets no other thread is using (see
+    // zpat__socket_enter). Written by the owning thread, read at exit.
+    atomic_uchar busy;
+    bool linked; // in the context's registry of live sockets
     char **bound;     // every endpoint bound, resolved, to unbind on destroy
     size_t bound_count;
     struct zpat_socket *prev, *next; // the registry of live sockets
@@ -96,12 +104,27 @@ zpat__socket_check (const zpat_socket_t *self)
     return self && self->tag == ZPAT__TAG_LIVE;
 }
 
+// 0 when self is a live socket of this process; else -1 with EINVAL, or
+// ZPAT_EFORKED for one inherited across fork ().
+static inline int
+zpat__socket_valid (const zpat_socket_t *self)
+{
+    if (zpat__socket_check (self))
+        return 0;
+    errno = self && self->tag == ZPAT__TAG_FORKED ? ZPAT_EFORKED : EINVAL;
+    return -1;
+}
+
 // True when a role can send (or receive).
 bool zpat__role_sends (zpat__role_t role);
 bool zpat__role_receives (zpat__role_t role);
 
 // Context (zpat_ctx.c): opens a libzmq socket of type for core in the shared
-// context and registers it; closes and unregisters it.
+// context and registers it; closes and unregisters it, first unbinding its
+// inproc:// endpoints (so their names are free at once) and noting its tcp://
+// ports as released. Closing keeps the linger: messages already queued on
+// any connection still leave. An object inherited across fork () is only
+// forgotten, never closed: its socket is the parent's.
 int zpat__ctx_open (zpat_socket_t *core, int type);
 void zpat__ctx_close (zpat_socket_t *core);
 
@@ -115,6 +138,8 @@ bool zpat__ctx_recently_released (long port);
 // zpat_shutdown () ended the context (until it is freed).
 #define ZPAT__SLOW_SIGNALS 1u
 #define ZPAT__SLOW_ENDED 2u
+// A SIGINT or SIGTERM arrived and has not been cleared: calls end with EINTR.
+#define ZPAT__SLOW_INTERRUPTED 4u
 extern atomic_uint zpat__slow;
 
 // True once zpat_shutdown () has ended the context (until it is freed).
@@ -126,12 +151,42 @@ zpat__ctx_ended (void)
            ZPAT__SLOW_ENDED;
 }
 
-// True when a call may take a fast path: no signal pipe to watch, the
-// context not ended.
-static inline bool
-zpat__fast_ok (void)
+// The word the fast paths read, after marking the socket busy.
+static inline unsigned
+zpat__slow_word (void)
 {
-    return atomic_load_explicit (&zpat__slow, memory_order_relaxed) == 0;
+    return atomic_load_explicit (&zpat__slow, memory_order_relaxed);
+}
+
+// Marks self busy (inside libzmq) before the caller reads zpat__slow. The
+// exit handler sets ZPAT__SLOW_ENDED, runs a process-wide barrier
+// (membarrier) and then reads every socket's busy mark: either this thread
+// sees ENDED and keeps out of libzmq, or the handler sees the mark and
+// leaves the socket alone. So the fast side needs only a compiler barrier.
+static inline void
+zpat__busy (zpat_socket_t *self)
+{
+    atomic_store_explicit (&self->busy, 1, memory_order_relaxed);
+    atomic_signal_fence (memory_order_seq_cst);
+}
+
+static inline void
+zpat__idle (zpat_socket_t *self)
+{
+    atomic_signal_fence (memory_order_seq_cst);
+    atomic_store_explicit (&self->busy, 0, memory_order_relaxed);
+}
+
+// The start of every general (not fast) call on a socket: checks that self
+// is a live object of this process (EINVAL, or ZPAT_EFORKED for one
+// inherited across fork ()), marks it busy, and refuses with ZPAT_ETERM once
+// the context has ended. Returns 0 with self busy, or -1 with errno and
+// self left as it was. zpat__socket_leave ends the call, keeping errno.
+int zpat__socket_enter (zpat_socket_t *self);
+static inline void
+zpat__socket_leave (zpat_socket_t *self)
+{
+    zpat__idle (self);
 }
 
 // Signals (zpat_signal.c): the read end of the signal pipe, or -1 when
@@ -139,6 +194,7 @@ zpat__fast_ok (void)
 // it is a variable rather than a function.
 extern int zpat__signal_read_fd;
 extern pthread_mutex_t zpat__signal_lock;
+void zpat__signal_after_fork (void);
 static inline int
 zpat__signal_fd (void)
 {

@@ -43,18 +43,22 @@ zpat__pub_drain (zpat_socket_t *self)
     zmq_msg_close (&note);
 }
 
-static bool
+// 0 for a live publisher, else -1 with EINVAL or ZPAT_EFORKED.
+static int
 s_check (zpat_pub_t *self)
 {
-    return self && zpat__socket_check (&self->sock) &&
-           self->sock.role == ZPAT__PUB;
+    if (!self || zpat__socket_valid (&self->sock) == -1)
+        return self ? -1 : zpat__fail (EINVAL);
+    return self->sock.role == ZPAT__PUB ? 0 : zpat__fail (EINVAL);
 }
 
 int
 zpat_pub_send_topic (zpat_pub_t *self, const char *topic, const void *data,
                      size_t size)
 {
-    if (!s_check (self) || !topic || (!data && size))
+    if (s_check (self) == -1)
+        return -1;
+    if (!topic || (!data && size))
         return zpat__fail (EINVAL);
     zpat_frame_t frames[2] = {{topic, strlen (topic)}, {data, size}};
     return zpat_socket_send_frames (&self->sock, frames, 2);
@@ -63,21 +67,32 @@ zpat_pub_send_topic (zpat_pub_t *self, const char *topic, const void *data,
 int
 zpat_pub_subscriptions (zpat_pub_t *self)
 {
-    if (!s_check (self))
-        return zpat__fail (EINVAL);
-    if (zpat__ctx_ended ())
-        return zpat__fail (ZPAT_ETERM);
+    if (s_check (self) == -1 || zpat__socket_enter (&self->sock) == -1)
+        return -1;
     zpat__pub_drain (&self->sock);
+    zpat__socket_leave (&self->sock);
     return self->sock.subscriptions;
 }
+
+static int s_wait_subscriptions (zpat_pub_t *self, int count, int timeout_ms);
 
 int
 zpat_pub_wait_subscriptions (zpat_pub_t *self, int count, int timeout_ms)
 {
-    if (!s_check (self) || timeout_ms < ZPAT_WAIT_FOREVER)
+    if (s_check (self) == -1)
+        return -1;
+    if (timeout_ms < ZPAT_WAIT_FOREVER)
         return zpat__fail (EINVAL);
-    if (zpat__ctx_ended ())
-        return zpat__fail (ZPAT_ETERM);
+    if (zpat__socket_enter (&self->sock) == -1)
+        return -1;
+    int rc = s_wait_subscriptions (self, count, timeout_ms);
+    zpat__socket_leave (&self->sock);
+    return rc;
+}
+
+static int
+s_wait_subscriptions (zpat_pub_t *self, int count, int timeout_ms)
+{
     int64_t deadline =
         timeout_ms < 0 ? -1 : zpat__clock_ms () + (int64_t)timeout_ms;
     while (true) {

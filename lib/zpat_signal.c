@@ -26,6 +26,9 @@ s_handler (int signum)
     (void)signum;
     int saved = errno;
     s_interrupted = 1;
+    // Lock-free on every platform zpat builds on, so safe in a handler: the
+    // fast paths see it in the one word they read anyway.
+    atomic_fetch_or (&zpat__slow, ZPAT__SLOW_INTERRUPTED);
     if (write (s_pipe[1], "!", 1) < 0) {
         // The pipe is full of earlier signals: the flag says it all.
     }
@@ -81,4 +84,49 @@ int
 zpat_interrupted (void)
 {
     return s_interrupted != 0;
+}
+
+void
+zpat_clear_interrupt (void)
+{
+    pthread_mutex_lock (&zpat__signal_lock);
+    // Flags first, then the pipe: a signal that lands in between sets the
+    // flags again after they were cleared, so it is not lost, and a wait
+    // that sees it set ends at once even though its byte was drained.
+    s_interrupted = 0;
+    atomic_fetch_and (&zpat__slow, ~ZPAT__SLOW_INTERRUPTED);
+    if (s_pipe[0] != -1) {
+        char drain[64];
+        while (read (s_pipe[0], drain, sizeof drain) > 0) {
+        }
+    }
+    pthread_mutex_unlock (&zpat__signal_lock);
+}
+
+// In a child after fork (): the pipe is shared with the parent, so a signal
+// to either would wake the other's waits. Give the child a pipe of its own
+// (pipe () and fcntl () are safe here; only this thread runs). Without one,
+// the child's waits just stop watching for signals; the flag still works.
+void
+zpat__signal_after_fork (void)
+{
+    if (s_pipe[0] == -1)
+        return;
+    int fds[2];
+    int old_read = s_pipe[0], old_write = s_pipe[1];
+    s_pipe[0] = s_pipe[1] = -1;
+    if (pipe (fds) == 0) {
+        if (s_nonblocking (fds[0]) == 0 && s_nonblocking (fds[1]) == 0) {
+            s_pipe[0] = fds[0];
+            s_pipe[1] = fds[1];
+        } else {
+            close (fds[0]);
+            close (fds[1]);
+        }
+    }
+    zpat__signal_read_fd = s_pipe[0];
+    close (old_read);
+    close (old_write);
+    if (s_pipe[0] == -1)
+        atomic_fetch_and (&zpat__slow, ~ZPAT__SLOW_SIGNALS);
 }

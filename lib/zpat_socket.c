@@ -173,7 +173,7 @@ s_applies (const zpat_socket_t *self, option_t option)
 }
 
 static int
-s_set_option (zpat_socket_t *self, option_t option, int64_t value)
+s_set_option_in (zpat_socket_t *self, option_t option, int64_t value)
 {
     static const int names[] = {
         [OPT_SEND_TIMEOUT] = ZMQ_SNDTIMEO,
@@ -185,14 +185,6 @@ s_set_option (zpat_socket_t *self, option_t option, int64_t value)
         [OPT_RECONNECT_IVL] = ZMQ_RECONNECT_IVL,
         [OPT_IPV6] = ZMQ_IPV6,
     };
-    if (!zpat__socket_check (self))
-        return zpat__fail (EINVAL);
-    // The direction options only on the roles that move messages that way,
-    // as the generic setter macros already insist at compile time.
-    if (!s_applies (self, option))
-        return zpat__fail (EINVAL);
-    if (zpat__ctx_ended ())
-        return zpat__fail (ZPAT_ETERM);
     int64_t raw = s_option_to_zmq (option, value);
     if (raw == INT64_MIN)
         return -1;
@@ -207,6 +199,22 @@ s_set_option (zpat_socket_t *self, option_t option, int64_t value)
         return -1;
     s_store (self, option, value);
     return 0;
+}
+
+static int
+s_set_option (zpat_socket_t *self, option_t option, int64_t value)
+{
+    if (zpat__socket_valid (self) == -1)
+        return -1;
+    // The direction options only on the roles that move messages that way,
+    // as the generic setter macros already insist at compile time.
+    if (!s_applies (self, option))
+        return zpat__fail (EINVAL);
+    if (zpat__socket_enter (self) == -1)
+        return -1;
+    int rc = s_set_option_in (self, option, value);
+    zpat__socket_leave (self);
+    return rc;
 }
 
 // Applies a constructor's options, where 0 means the default.
@@ -297,7 +305,9 @@ zpat_socket_set_ipv6 (zpat_socket_t *self, int on)
 int
 zpat_socket_get_options (zpat_socket_t *self, zpat_options_t *opts)
 {
-    if (!zpat__socket_check (self) || !opts)
+    if (zpat__socket_valid (self) == -1)
+        return -1;
+    if (!opts)
         return zpat__fail (EINVAL);
     *opts = self->opts;
     if (opts->send_timeout_ms == 0)
@@ -313,11 +323,18 @@ zpat_socket_get_options (zpat_socket_t *self, zpat_options_t *opts)
 // Endpoints
 
 // libzmq reports an unknown transport as EPROTONOSUPPORT; to the caller it
-// is one more malformed endpoint.
+// is one more malformed endpoint. A tcp:// host that cannot be resolved (or
+// a bind address that is no address or interface here) is ENODEV from
+// libzmq, "No such device": ZPAT_ENOHOST says what it is.
 static int
-s_endpoint_error (void)
+s_endpoint_error (const char *endpoint)
 {
-    return zpat__fail (errno == EPROTONOSUPPORT ? EINVAL : errno);
+    int code = errno;
+    if (code == EPROTONOSUPPORT)
+        code = EINVAL;
+    else if (code == ENODEV && strncmp (endpoint, "tcp://", 6) == 0)
+        code = ZPAT_ENOHOST;
+    return zpat__fail (code);
 }
 
 // Returns the port of a tcp:// endpoint (0 for "*"), -1 for another
@@ -414,13 +431,18 @@ s_remember (zpat_socket_t *self, const char *endpoint)
     return 0;
 }
 
-// Unbinds everything: inproc:// names are free again when this returns, and
-// tcp:// ports are noted so that a bind to one of them can wait for it.
+// Forgets every bound endpoint before the socket is closed. inproc:// names
+// are unbound, so that they are free again when destroy returns (libzmq
+// hands inproc:// pipes their queued messages before it ends them). tcp://
+// and ipc:// listeners are left for zmq_close to end: unbinding one drops its
+// connections and the messages queued on them, where closing keeps the
+// linger. tcp:// ports are noted, so that a bind to one of them can wait for
+// libzmq to let it go. Touches libzmq only when the caller marked self busy.
 static void
-s_unbind_all (zpat_socket_t *self)
+s_release_endpoints (zpat_socket_t *self, bool unbind)
 {
     for (size_t i = 0; i < self->bound_count; i++) {
-        if (self->handle)
+        if (unbind && strncmp (self->bound[i], "inproc://", 9) == 0)
             zmq_unbind (self->handle, self->bound[i]);
         long port = s_tcp_port (self->bound[i]);
         if (port > 0)
@@ -432,15 +454,11 @@ s_unbind_all (zpat_socket_t *self)
     self->bound_count = 0;
 }
 
-int
-zpat_socket_bind (zpat_socket_t *self, const char *endpoint)
+static int
+s_bind_in (zpat_socket_t *self, const char *endpoint)
 {
-    if (!zpat__socket_check (self) || !s_endpoint_ok (endpoint))
-        return zpat__fail (EINVAL);
-    if (zpat__ctx_ended ())
-        return zpat__fail (ZPAT_ETERM);
     if (s_bind (self, endpoint) == -1)
-        return s_endpoint_error ();
+        return s_endpoint_error (endpoint);
     self->inproc |= strncmp (endpoint, "inproc://", 9) == 0;
     s_plan_receive (self);
     char resolved[ZPAT__ENDPOINT_MAX + 1];
@@ -456,14 +474,32 @@ zpat_socket_bind (zpat_socket_t *self, const char *endpoint)
 }
 
 int
+zpat_socket_bind (zpat_socket_t *self, const char *endpoint)
+{
+    if (zpat__socket_valid (self) == -1)
+        return -1;
+    if (!s_endpoint_ok (endpoint))
+        return zpat__fail (EINVAL);
+    if (zpat__socket_enter (self) == -1)
+        return -1;
+    int rc = s_bind_in (self, endpoint);
+    zpat__socket_leave (self);
+    return rc;
+}
+
+int
 zpat_socket_connect (zpat_socket_t *self, const char *endpoint)
 {
-    if (!zpat__socket_check (self) || !s_endpoint_ok (endpoint))
+    if (zpat__socket_valid (self) == -1)
+        return -1;
+    if (!s_endpoint_ok (endpoint))
         return zpat__fail (EINVAL);
-    if (zpat__ctx_ended ())
-        return zpat__fail (ZPAT_ETERM);
-    if (zmq_connect (self->handle, endpoint) == -1)
-        return s_endpoint_error ();
+    if (zpat__socket_enter (self) == -1)
+        return -1;
+    int rc = zmq_connect (self->handle, endpoint);
+    zpat__socket_leave (self);
+    if (rc == -1)
+        return s_endpoint_error (endpoint);
     self->inproc |= strncmp (endpoint, "inproc://", 9) == 0;
     s_plan_receive (self);
     return 0;
@@ -472,7 +508,9 @@ zpat_socket_connect (zpat_socket_t *self, const char *endpoint)
 const char *
 zpat_socket_endpoint (zpat_socket_t *self)
 {
-    if (!zpat__socket_check (self) || !self->endpoint[0])
+    if (zpat__socket_valid (self) == -1)
+        return NULL;
+    if (!self->endpoint[0])
         return zpat__fail_null (EINVAL);
     return self->endpoint;
 }
@@ -480,8 +518,8 @@ zpat_socket_endpoint (zpat_socket_t *self)
 void *
 zpat_socket_handle (zpat_socket_t *self)
 {
-    if (!zpat__socket_check (self))
-        return zpat__fail_null (EINVAL);
+    if (zpat__socket_valid (self) == -1)
+        return NULL;
     return self->handle;
 }
 
@@ -568,7 +606,8 @@ zpat__socket_new (zpat__role_t role, size_t size, const char *endpoints,
 int
 zpat__socket_destroy (zpat_socket_t *self, zpat__role_t role)
 {
-    if (!zpat__socket_check (self) || self->role != role)
+    if (!self || self->role != role ||
+        (self->tag != ZPAT__TAG_LIVE && self->tag != ZPAT__TAG_FORKED))
         return -1;
     zpat__socket_drop_kept (self);
     zmq_msg_close (self->frame);
@@ -576,7 +615,13 @@ zpat__socket_destroy (zpat_socket_t *self, zpat__role_t role)
     zpat__msg_fini (&self->multi);
     zpat__msg_fini (&self->envelope);
     zpat__msg_fini (&self->outgoing);
-    s_unbind_all (self);
+    // Unbinding waits for nothing; after zpat_shutdown () or at exit the
+    // socket is left to the context's end as it is.
+    bool unbind = self->tag == ZPAT__TAG_LIVE && self->handle &&
+                  zpat__socket_enter (self) == 0;
+    s_release_endpoints (self, unbind);
+    if (unbind)
+        zpat__socket_leave (self);
     zpat__ctx_close (self);
     self->tag = ZPAT__TAG_DEAD;
     free (self);
@@ -679,14 +724,37 @@ zpat__socket_transfer_wait (zpat_socket_t *self, zmq_msg_t *frame, int flags,
 // ---------------------------------------------------------------------------
 // Sending
 
-// Checks a send call: EINVAL for a bad object, role or argument (args_ok
-// false), then ZPAT_ETERM after zpat_shutdown ().
+int
+zpat__socket_enter (zpat_socket_t *self)
+{
+    zpat__busy (self);
+    if (zpat__ctx_ended ()) {
+        zpat__idle (self);
+        return zpat__fail (ZPAT_ETERM);
+    }
+    return 0;
+}
+
+// Checks a send call: EINVAL (or ZPAT_EFORKED) for a bad object, role or
+// argument (args_ok false), then ZPAT_ETERM after zpat_shutdown ().
 static int
 s_check_sender (zpat_socket_t *self, bool args_ok)
 {
-    if (!zpat__socket_check (self) || !s_roles[self->role].sends || !args_ok)
+    if (zpat__socket_valid (self) == -1)
+        return -1;
+    if (!s_roles[self->role].sends || !args_ok)
         return zpat__fail (EINVAL);
     return zpat__ctx_ended () ? zpat__fail (ZPAT_ETERM) : 0;
+}
+
+// As s_check_sender, and marks self busy for the call (zpat__socket_enter):
+// the caller ends it with zpat__socket_leave.
+static int
+s_enter_sender (zpat_socket_t *self, bool args_ok)
+{
+    if (s_check_sender (self, args_ok) == -1)
+        return -1;
+    return zpat__socket_enter (self);
 }
 
 // A publisher reads the subscriptions piling up on its XPUB now and then,
@@ -698,15 +766,39 @@ s_after_send (zpat_socket_t *self)
         zpat__pub_drain (self);
 }
 
-// True when a send on self can be one libzmq call: a live sender other than
-// a REP, no signal pipe to watch, the context not ended. The fast paths make
-// the same checks as the general ones, in fewer steps; whatever they do not
-// handle falls through to the general path, which checks again.
+// The fast paths read zpat__slow once, after marking the socket busy: 0
+// (nothing unusual) or ZPAT__SLOW_SIGNALS alone (signals are caught, none has
+// arrived) let a send or receive be one libzmq call. With signals caught that
+// call must not wait (a signal would not end it in other threads), so it
+// passes ZMQ_DONTWAIT, which is the same bit: the word itself is the flags.
+// Whatever the fast path does not finish (a wait, an error to sort) goes to
+// the general path, which checks everything again.
+_Static_assert (ZPAT__SLOW_SIGNALS == ZMQ_DONTWAIT,
+                "the fast paths use the slow word as libzmq flags");
+#define FAST_MAX ZPAT__SLOW_SIGNALS
+
+// True when a send on self may take a fast path: a live sender other than a
+// REP. Marks it busy; the caller reads zpat__slow next.
 static inline bool
-s_fast_sender (const zpat_socket_t *self)
+s_fast_sender (zpat_socket_t *self)
 {
-    return self && self->tag == ZPAT__TAG_LIVE && self->fast_send &&
-           zpat__fast_ok ();
+    if (!self || self->tag != ZPAT__TAG_LIVE || !self->fast_send)
+        return false;
+    zpat__busy (self);
+    return true;
+}
+
+// After a fast send that libzmq refused: true when the general path must
+// take over (a signal cut the wait, or a send that must not wait found the
+// queue full), false when the error stands.
+static bool __attribute__ ((noinline))
+s_send_fast_miss (zpat_socket_t *self, unsigned flags)
+{
+    if (errno == EINTR) {
+        self->interrupted = true; // the general path waits on, once
+        return true;
+    }
+    return flags && errno == EAGAIN;
 }
 
 int
@@ -727,11 +819,9 @@ zpat__socket_send_frame (zpat_socket_t *self, zmq_msg_t *frame, int more,
 
 // The general send path: any role, signals caught or not. Kept out of line
 // so that the fast path in zpat_socket_send stays a few instructions.
-static int __attribute__ ((noinline))
-s_send_copy (zpat_socket_t *self, const void *data, size_t size)
+static int
+s_send_copy_in (zpat_socket_t *self, const void *data, size_t size)
 {
-    if (s_check_sender (self, data || !size) == -1)
-        return -1;
     zmq_msg_t frame;
     if (zmq_msg_init_size (&frame, size) == -1)
         return zpat__fail (ENOMEM);
@@ -746,6 +836,16 @@ s_send_copy (zpat_socket_t *self, const void *data, size_t size)
     return 0;
 }
 
+static int __attribute__ ((noinline))
+s_send_copy (zpat_socket_t *self, const void *data, size_t size)
+{
+    if (s_enter_sender (self, data || !size) == -1)
+        return -1;
+    int rc = s_send_copy_in (self, data, size);
+    zpat__socket_leave (self);
+    return rc;
+}
+
 int
 zpat_socket_send (zpat_socket_t *self, const void *data, size_t size)
 {
@@ -753,14 +853,19 @@ zpat_socket_send (zpat_socket_t *self, const void *data, size_t size)
     // everything else (and a send a stray signal interrupted, which then
     // waits on) takes the general path.
     // (An empty send with a NULL data takes the general path.)
-    if (s_fast_sender (self) && data && size <= INT_MAX) {
-        if (zmq_send (self->handle, data, size, 0) >= 0) {
-            s_after_send (self);
-            return 0;
+    if (data && size <= INT_MAX && s_fast_sender (self)) {
+        unsigned flags = zpat__slow_word ();
+        if (flags <= FAST_MAX) {
+            if (zmq_send (self->handle, data, size, (int)flags) >= 0) {
+                s_after_send (self);
+                zpat__idle (self);
+                return 0;
+            }
+            if (!s_send_fast_miss (self, flags)) {
+                zpat__idle (self);
+                return -1;
+            }
         }
-        if (errno != EINTR)
-            return -1;
-        self->interrupted = true; // the general path waits on, once
     }
     return s_send_copy (self, data, size);
 }
@@ -828,21 +933,43 @@ zpat_socket_send_frames (zpat_socket_t *self, const zpat_frame_t *frames,
     return 0;
 }
 
+static int s_send_msg (zpat_socket_t *self, zpat_msg_t *msg);
+static int s_send_msg_in (zpat_socket_t *self, zpat_msg_t *msg);
+
 int
 zpat_socket_send_msg (zpat_socket_t *self, zpat_msg_t *msg)
 {
-    if (s_fast_sender (self) && msg && msg->count == 1) {
-        if (zmq_msg_send (&msg->frames[0], self->handle, 0) >= 0) {
-            msg->count = 0; // libzmq emptied the frame
-            s_after_send (self);
-            return 0;
+    if (msg && msg->count == 1 && s_fast_sender (self)) {
+        unsigned flags = zpat__slow_word ();
+        if (flags <= FAST_MAX) {
+            if (zmq_msg_send (&msg->frames[0], self->handle, (int)flags) >= 0) {
+                msg->count = 0; // libzmq emptied the frame
+                s_after_send (self);
+                zpat__idle (self);
+                return 0;
+            }
+            if (!s_send_fast_miss (self, flags)) {
+                zpat__idle (self);
+                return -1;
+            }
         }
-        if (errno != EINTR)
-            return -1;
-        self->interrupted = true; // the general path waits on, once
     }
-    if (s_check_sender (self, msg && msg->count) == -1)
+    return s_send_msg (self, msg);
+}
+
+static int __attribute__ ((noinline))
+s_send_msg (zpat_socket_t *self, zpat_msg_t *msg)
+{
+    if (s_enter_sender (self, msg && msg->count) == -1)
         return -1;
+    int rc = s_send_msg_in (self, msg);
+    zpat__socket_leave (self);
+    return rc;
+}
+
+static int
+s_send_msg_in (zpat_socket_t *self, zpat_msg_t *msg)
+{
     for (size_t i = 0; i < msg->count; i++) {
         if (zpat__socket_send_frame (self, &msg->frames[i], i + 1 < msg->count,
                                      i == 0) == -1) {
@@ -867,13 +994,15 @@ zpat_socket_send_msg (zpat_socket_t *self, zpat_msg_t *msg)
 // ---------------------------------------------------------------------------
 // Receiving
 
-// Checks a receive call, as s_check_sender does a send.
+// Checks a receive call and marks self busy, as s_enter_sender does a send.
 static int
-s_check_receiver (zpat_socket_t *self, bool args_ok)
+s_enter_receiver (zpat_socket_t *self, bool args_ok)
 {
-    if (!zpat__socket_check (self) || !s_roles[self->role].receives || !args_ok)
+    if (zpat__socket_valid (self) == -1)
+        return -1;
+    if (!s_roles[self->role].receives || !args_ok)
         return zpat__fail (EINVAL);
-    return zpat__ctx_ended () ? zpat__fail (ZPAT_ETERM) : 0;
+    return zpat__socket_enter (self);
 }
 
 void
@@ -1018,21 +1147,29 @@ zpat__socket_recv_kept (zpat_socket_t *self)
     }
 }
 
-// True when a receive on self can be one libzmq call: a live receiver other
-// than a REP, nothing kept from an earlier call, no signal pipe to watch, the
-// context not ended.
-static inline bool
-s_fast_receiver (const zpat_socket_t *self)
+// The flags for a fast receive on self, or -1 when it must take the general
+// path: a fast receive is a live receiver other than a REP, with nothing
+// kept from an earlier call, and the slow word 0 or ZPAT__SLOW_SIGNALS (see
+// FAST_MAX). Marks self busy unless it returns -1 at once; the general path
+// marks it again anyway.
+static inline int
+s_fast_receiver (zpat_socket_t *self)
 {
-    return self && self->tag == ZPAT__TAG_LIVE && self->fast_recv &&
-           self->kept == ZPAT__KEPT_NONE && zpat__fast_ok ();
+    if (!self || self->tag != ZPAT__TAG_LIVE || !self->fast_recv ||
+        self->kept != ZPAT__KEPT_NONE)
+        return -1;
+    zpat__busy (self);
+    unsigned slow = zpat__slow_word ();
+    if (slow == 0)
+        return self->recv_flags;
+    return slow == ZPAT__SLOW_SIGNALS ? ZMQ_DONTWAIT : -1;
 }
 
 // The rest of a fast receive that did not get a message to hand over:
 // keeps a multipart or oversized one for the general path (which drops it if
 // it is over the limit), and sorts the errors. Out of line, as it is rare.
 static int __attribute__ ((noinline))
-s_recv_fast_miss (zpat_socket_t *self, int rc)
+s_recv_fast_miss (zpat_socket_t *self, int rc, int flags)
 {
     if (rc >= 0)
         return s_recv_finish (self) == -1 ? -1 : -2;
@@ -1040,7 +1177,7 @@ s_recv_fast_miss (zpat_socket_t *self, int rc)
         self->interrupted = true; // the general path waits on, once
         return -2;
     }
-    return self->recv_flags == ZMQ_DONTWAIT && errno == EAGAIN ? -2 : -1;
+    return (flags & ZMQ_DONTWAIT) && errno == EAGAIN ? -2 : -1;
 }
 
 // The fast receive: one zmq_msg_recv into self->frame, with the flags
@@ -1050,14 +1187,14 @@ s_recv_fast_miss (zpat_socket_t *self, int rc)
 // socket that may drop, a multipart or oversized message, now kept, or a
 // stray signal); -1 with errno on an error.
 static inline int
-s_recv_fast (zpat_socket_t *self)
+s_recv_fast (zpat_socket_t *self, int flags)
 {
-    int rc = zmq_msg_recv (self->frame, self->handle, self->recv_flags);
+    int rc = zmq_msg_recv (self->frame, self->handle, flags);
     // zmq_msg_more is zmq_msg_get (ZMQ_MORE) behind one more call.
     if (rc >= 0 && rc <= self->recv_limit &&
         !zmq_msg_get (self->frame, ZMQ_MORE))
         return rc;
-    return s_recv_fast_miss (self, rc);
+    return s_recv_fast_miss (self, rc, flags);
 }
 
 // After a fast receive the frame's bytes have been copied out: release
@@ -1072,11 +1209,9 @@ s_recv_done (zpat_socket_t *self)
 
 // The general receive paths, out of line so that the fast paths in front of
 // them save no registers they do not use.
-static int __attribute__ ((noinline))
-s_recv_copy (zpat_socket_t *self, void *buf, size_t size)
+static int
+s_recv_copy_in (zpat_socket_t *self, void *buf, size_t size)
 {
-    if (s_check_receiver (self, buf || !size) == -1)
-        return -1;
     if (zpat__socket_recv_kept (self) == -1)
         return -1;
     if (self->kept == ZPAT__KEPT_MULTI)
@@ -1090,30 +1225,47 @@ s_recv_copy (zpat_socket_t *self, void *buf, size_t size)
     return (int)length;
 }
 
+static int __attribute__ ((noinline))
+s_recv_copy (zpat_socket_t *self, void *buf, size_t size)
+{
+    if (s_enter_receiver (self, buf || !size) == -1)
+        return -1;
+    int rc = s_recv_copy_in (self, buf, size);
+    zpat__socket_leave (self);
+    return rc;
+}
+
 int
 zpat_socket_recv (zpat_socket_t *self, void *buf, size_t size)
 {
-    if (s_fast_receiver (self) && (buf || !size)) {
-        int rc = s_recv_fast (self);
+    int flags;
+    if ((buf || !size) && (flags = s_fast_receiver (self)) >= 0) {
+        int rc = s_recv_fast (self, flags);
         if (rc >= 0 && rc < INT_MAX && (size_t)rc <= size) {
             if (rc)
                 memcpy (buf, zmq_msg_data (self->frame), (size_t)rc);
             s_recv_done (self);
+            zpat__idle (self);
             return rc;
         }
         if (rc >= 0)
             self->kept = ZPAT__KEPT_ONE; // for the general path to refuse
-        else if (rc == -1)
+        else if (rc == -1) {
+            zpat__idle (self);
             return -1;
+        }
     }
     return s_recv_copy (self, buf, size);
 }
 
+static char *s_recv_str (zpat_socket_t *self);
+
 char *
 zpat_socket_recv_str (zpat_socket_t *self)
 {
-    if (s_fast_receiver (self)) {
-        int rc = s_recv_fast (self);
+    int flags = s_fast_receiver (self);
+    if (flags >= 0) {
+        int rc = s_recv_fast (self, flags);
         if (rc >= 0 && rc < INT_MAX) {
             char *string = malloc ((size_t)rc + 1);
             if (string) {
@@ -1121,16 +1273,27 @@ zpat_socket_recv_str (zpat_socket_t *self)
                     memcpy (string, zmq_msg_data (self->frame), (size_t)rc);
                 string[rc] = 0;
                 s_recv_done (self);
+                zpat__idle (self);
                 return string;
             }
         }
         if (rc >= 0)
             self->kept = ZPAT__KEPT_ONE; // the general path tries again
-        else if (rc == -1)
+        else if (rc == -1) {
+            zpat__idle (self);
             return NULL;
+        }
     }
-    if (s_check_receiver (self, true) == -1)
+    if (s_enter_receiver (self, true) == -1)
         return NULL;
+    char *string = s_recv_str (self);
+    zpat__socket_leave (self);
+    return string;
+}
+
+static char *
+s_recv_str (zpat_socket_t *self)
+{
     if (zpat__socket_recv_kept (self) == -1)
         return NULL;
     if (self->kept == ZPAT__KEPT_MULTI)
@@ -1146,11 +1309,9 @@ zpat_socket_recv_str (zpat_socket_t *self)
     return string;
 }
 
-static int __attribute__ ((noinline))
-s_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
+static int
+s_recv_msg_in (zpat_socket_t *self, zpat_msg_t *msg)
 {
-    if (s_check_receiver (self, msg) == -1)
-        return -1;
     // The message is received into the socket first and handed over only
     // once whole, so that a failed call leaves the caller's message as it
     // was (a zmq_msg_recv straight into it would empty it on a timeout).
@@ -1181,13 +1342,25 @@ s_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
     return (int)msg->count;
 }
 
+static int __attribute__ ((noinline))
+s_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
+{
+    if (s_enter_receiver (self, msg) == -1)
+        return -1;
+    int rc = s_recv_msg_in (self, msg);
+    zpat__socket_leave (self);
+    return rc;
+}
+
 int
 zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
 {
     // The fast path for a message that holds one frame, as it does when it
     // is reused from receive to receive, or none but has a slot for one.
-    if (s_fast_receiver (self) && msg && msg->count <= 1 && msg->capacity) {
-        int rc = s_recv_fast (self);
+    int flags;
+    if (msg && msg->count <= 1 && msg->capacity &&
+        (flags = s_fast_receiver (self)) >= 0) {
+        int rc = s_recv_fast (self, flags);
         if (rc >= 0) {
             // Hand the frame over by swapping slot arrays with msg rather
             // than moving it (a check, a copy and a release, out of line):
@@ -1205,10 +1378,26 @@ zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
             if (had)
                 zmq_msg_close (self->frame);
             zmq_msg_init (self->frame);
+            zpat__idle (self);
             return 1;
         }
-        if (rc == -1)
+        if (rc == -1) {
+            zpat__idle (self);
             return -1;
+        }
     }
     return s_recv_msg (self, msg);
+}
+
+int
+zpat_socket_discard (zpat_socket_t *self)
+{
+    if (zpat__socket_valid (self) == -1)
+        return -1;
+    if (!s_roles[self->role].receives)
+        return zpat__fail (EINVAL);
+    if (self->kept == ZPAT__KEPT_NONE)
+        return 0;
+    zpat__socket_drop_kept (self);
+    return 1;
 }

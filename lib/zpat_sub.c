@@ -24,11 +24,13 @@ struct zpat_sub {
 // Longest prefix accepted, in bytes.
 #define PREFIX_MAX 65536
 
-static bool
+// 0 for a live subscriber, else -1 with EINVAL or ZPAT_EFORKED.
+static int
 s_check (zpat_sub_t *self)
 {
-    return self && zpat__socket_check (&self->sock) &&
-           self->sock.role == ZPAT__SUB;
+    if (!self || zpat__socket_valid (&self->sock) == -1)
+        return self ? -1 : zpat__fail (EINVAL);
+    return self->sock.role == ZPAT__SUB ? 0 : zpat__fail (EINVAL);
 }
 
 // libzmq 4.3.0 to 4.3.4 send a subscription to the publisher as a ZMTP 3.1
@@ -49,7 +51,9 @@ s_length_in_hole (size_t length)
 static int
 s_check_prefix (zpat_sub_t *self, const char *prefix)
 {
-    if (!s_check (self) || !prefix)
+    if (s_check (self) == -1)
+        return -1;
+    if (!prefix)
         return zpat__fail (EINVAL);
     size_t length = strlen (prefix);
     if (length > PREFIX_MAX)
@@ -84,8 +88,12 @@ zpat_sub_subscribe (zpat_sub_t *self, const char *prefix)
     prefix_t *held = malloc (sizeof *held + length + 1);
     if (!held)
         return zpat__fail (ENOMEM);
-    if (zmq_setsockopt (self->sock.handle, ZMQ_SUBSCRIBE, prefix, length) ==
-        -1) {
+    int rc = zpat__socket_enter (&self->sock);
+    if (rc == 0) {
+        rc = zmq_setsockopt (self->sock.handle, ZMQ_SUBSCRIBE, prefix, length);
+        zpat__socket_leave (&self->sock);
+    }
+    if (rc == -1) {
         int saved = errno;
         free (held);
         return zpat__fail (saved);
@@ -111,8 +119,12 @@ zpat_sub_unsubscribe (zpat_sub_t *self, const char *prefix)
         held->count--;
         return 0;
     }
-    if (zmq_setsockopt (self->sock.handle, ZMQ_UNSUBSCRIBE, prefix,
-                        held->length) == -1)
+    if (zpat__socket_enter (&self->sock) == -1)
+        return -1;
+    int rc = zmq_setsockopt (self->sock.handle, ZMQ_UNSUBSCRIBE, prefix,
+                             held->length);
+    zpat__socket_leave (&self->sock);
+    if (rc == -1)
         return -1;
     *at = held->next;
     free (held);
@@ -148,7 +160,10 @@ zpat_sub_new (const char *endpoints, const char *prefix,
 void
 zpat_sub_destroy (zpat_sub_t **self_p)
 {
-    if (!self_p || !s_check (*self_p))
+    if (!self_p || !*self_p ||
+        ((*self_p)->sock.tag != ZPAT__TAG_LIVE &&
+         (*self_p)->sock.tag != ZPAT__TAG_FORKED) ||
+        (*self_p)->sock.role != ZPAT__SUB)
         return;
     prefix_t *held = (*self_p)->prefixes;
     while (held) {
@@ -174,13 +189,25 @@ s_strndup (const void *data, size_t size)
     return string;
 }
 
+static int s_recv_topic (zpat_sub_t *self, char **topic_p, char **payload_p);
+
 int
 zpat_sub_recv_topic (zpat_sub_t *self, char **topic_p, char **payload_p)
 {
-    if (!s_check (self) || !topic_p || !payload_p)
+    if (s_check (self) == -1)
+        return -1;
+    if (!topic_p || !payload_p)
         return zpat__fail (EINVAL);
-    if (zpat__ctx_ended ())
-        return zpat__fail (ZPAT_ETERM);
+    if (zpat__socket_enter (&self->sock) == -1)
+        return -1;
+    int rc = s_recv_topic (self, topic_p, payload_p);
+    zpat__socket_leave (&self->sock);
+    return rc;
+}
+
+static int
+s_recv_topic (zpat_sub_t *self, char **topic_p, char **payload_p)
+{
     zpat_socket_t *sock = &self->sock;
     if (zpat__socket_recv_kept (sock) == -1)
         return -1;
