@@ -13,7 +13,9 @@
 //           timeout, or "nothing now" on a call that must not wait; EINTR a
 //           wait ended by SIGINT/SIGTERM after zpat_catch_signals (); ZPAT_EFSM
 //           a call in the wrong state (a REQ sending twice); ZPAT_ETERM the
-//           context was ended with zpat_shutdown (); ENOMEM out of memory.
+//           context was ended with zpat_shutdown () or by exit;
+//           ZPAT_EFORKED an object inherited across fork (); ENOMEM out of
+//           memory.
 //           Bad input from the caller or from the network never aborts.
 //           A call that fails changes nothing and loses no message.
 // Ownership Objects are made by zpat_<role>_new () and freed by
@@ -24,11 +26,28 @@
 // Threads   An object belongs to one thread at a time, like a libzmq socket.
 //           Different objects may be used from different threads at once.
 // Context   All objects share one process-wide libzmq context (czmq's), made
-//           on first use. zpat_shutdown () ends it; leaving main () or calling
-//           exit () closes whatever is left, waiting at most each socket's
-//           linger (default 1000 ms) for queued messages to leave.
+//           on first use. zpat_shutdown () ends it.
+// Exit      Leaving main () or calling exit () is safe whatever other
+//           threads are doing in zpat, and keeps the program's exit status.
+//           zpat's exit handler ends the context, so that calls blocked in
+//           other threads return ZPAT_ETERM at once (or simply end with the
+//           process), waits up to half a second for calls to leave libzmq,
+//           then closes every object no call is inside: their queued
+//           messages get up to each socket's linger (default 1000 ms) to
+//           leave. An object still inside a call then is left open and its
+//           queued messages may be lost (the process does not wait for it).
+//           After the handler, every call fails cleanly: objects with
+//           ZPAT_ETERM, constructors with ZPAT_ETERM, destroy just frees, so
+//           exit handlers of the program's own may run in any order.
+// Fork      After fork (), the child's first zpat_<role>_new () starts a
+//           context of its own (a pre-fork server's children connect to it
+//           as any other peer would). Objects the child inherited fail every
+//           call with ZPAT_EFORKED; destroying them in the child frees their
+//           memory and leaves the parent's sockets and connections alone. So
+//           does the child's exit. With zpat_catch_signals () in force, the
+//           child gets a signal pipe of its own.
 // Signals   zpat installs no signal handler unless zpat_catch_signals () is
-//           called.
+//           called. See it for what Ctrl-C and SIGTERM do then.
 // Roles     Publishing on a subscriber, receiving on a pusher, subscribing
 //           on a publisher and the like do not compile: the generic verbs
 //           (zpat_send_str, zpat_recv, zpat_bind, ...) accept only the roles
@@ -114,8 +133,10 @@ ZPAT_EXPORT void zpat_shutdown (void);
 
 // zpat_catch_signals installs handlers for SIGINT and SIGTERM. After it, a
 // signal makes every blocking send or receive, in any thread, return
-// -1/EINTR within a few milliseconds, and every later blocking call returns
-// EINTR at once. Returns 0, or -1 with errno from sigaction ().
+// -1/EINTR within a few milliseconds, and every later send or receive
+// returns EINTR at once, until zpat_clear_interrupt (). Returns 0, or -1
+// with errno from sigaction (). Calls that need not wait cost a few
+// instructions more with it than without.
 ZPAT_EXPORT int zpat_catch_signals (void);
 
 // zpat_interrupted returns non-zero once SIGINT or SIGTERM has arrived after
@@ -162,7 +183,13 @@ ZPAT_EXPORT void zpat_str_free (char **string_p);
 // zpat_options_t sets up an object at construction. Fields left at zero take
 // the default written beside them, so designated initializers name only what
 // changes:  zpat_options_t opts = { .recv_timeout_ms = 2500 };
-// New fields are only ever added at the end.
+// New fields are only ever added at the end, and a program keeps working
+// against a later libzpat with more fields: the calls that take options
+// (zpat_<role>_new, zpat_get_options) are macros that also pass
+// sizeof (zpat_options_t) as the program was compiled, to the _sized
+// functions below. Fields the program's struct lacks take their defaults.
+// The functions without _sized read the layout of zpat 0.1 (the eight
+// fields below); programs built before the macros existed call them.
 typedef struct zpat_options {
     // How long a send may wait (ZPAT_WAIT_NONE, a count, ZPAT_WAIT_FOREVER).
     // Default: forever. A PUB never waits: it drops at its high-water mark.
@@ -212,38 +239,66 @@ typedef struct zpat_pull zpat_pull_t;     // pipeline puller: recv only
 //   opts       NULL for the defaults, or options (copied).
 // and returns a new object the caller frees with its destroy function, or
 // NULL with errno: EINVAL a bad endpoint or option, EADDRINUSE, ENOMEM,
-// ZPAT_ETERM after zpat_shutdown (), EMFILE when no more sockets can be made,
-// or another libzmq bind/connect code. Nothing is left behind on failure.
+// ZPAT_ETERM after zpat_shutdown () (or once exit has begun), EMFILE when no
+// more sockets can be made, ZPAT_ENOHOST, or another libzmq bind/connect
+// code. Nothing is left behind on failure. Each zpat_<role>_new is a macro
+// over zpat_<role>_new_sized (..., opts, sizeof (zpat_options_t)); opts_size
+// below 0.1's size is EINVAL, and so is a larger one (a program built
+// against a later zpat) whose fields this library lacks are not all zero.
 //
-// Every destroy function unbinds every endpoint (an inproc:// name can be
-// bound again at once), closes the socket (messages already sent get up to
-// the linger to leave), frees the object and sets *self_p to NULL. NULL, or
-// a pointer to NULL, does nothing.
+// Every destroy function closes the socket, frees the object and sets
+// *self_p to NULL; NULL, or a pointer to NULL, does nothing. Messages already
+// sent get up to the linger to reach connected peers, bound or connecting,
+// over tcp://, ipc:// and inproc:// alike (as zmq_close gives them); destroy
+// returns at once and the process keeps them in the background (exit waits
+// for them, up to the linger). An inproc:// name can be bound again as soon
+// as destroy returns; a tcp:// port may take libzmq a moment to release (see
+// zpat_socket_bind). After zpat_shutdown () or exit, and for an object
+// inherited across fork (), destroy only frees.
 
 ZPAT_EXPORT zpat_req_t *zpat_req_new (const char *endpoints,
                                       const zpat_options_t *opts);
+ZPAT_EXPORT zpat_req_t *zpat_req_new_sized (const char *endpoints,
+                                            const zpat_options_t *opts,
+                                            size_t opts_size);
 ZPAT_EXPORT void zpat_req_destroy (zpat_req_t **self_p);
 
 ZPAT_EXPORT zpat_rep_t *zpat_rep_new (const char *endpoints,
                                       const zpat_options_t *opts);
+ZPAT_EXPORT zpat_rep_t *zpat_rep_new_sized (const char *endpoints,
+                                            const zpat_options_t *opts,
+                                            size_t opts_size);
 ZPAT_EXPORT void zpat_rep_destroy (zpat_rep_t **self_p);
 
 ZPAT_EXPORT zpat_pub_t *zpat_pub_new (const char *endpoints,
                                       const zpat_options_t *opts);
+ZPAT_EXPORT zpat_pub_t *zpat_pub_new_sized (const char *endpoints,
+                                            const zpat_options_t *opts,
+                                            size_t opts_size);
 ZPAT_EXPORT void zpat_pub_destroy (zpat_pub_t **self_p);
 
 // zpat_sub_new also subscribes to prefix: NULL subscribes to nothing yet,
 // "" to everything, "123" to messages whose first frame starts with "123".
 ZPAT_EXPORT zpat_sub_t *zpat_sub_new (const char *endpoints, const char *prefix,
                                       const zpat_options_t *opts);
+ZPAT_EXPORT zpat_sub_t *zpat_sub_new_sized (const char *endpoints,
+                                            const char *prefix,
+                                            const zpat_options_t *opts,
+                                            size_t opts_size);
 ZPAT_EXPORT void zpat_sub_destroy (zpat_sub_t **self_p);
 
 ZPAT_EXPORT zpat_push_t *zpat_push_new (const char *endpoints,
                                         const zpat_options_t *opts);
+ZPAT_EXPORT zpat_push_t *zpat_push_new_sized (const char *endpoints,
+                                              const zpat_options_t *opts,
+                                              size_t opts_size);
 ZPAT_EXPORT void zpat_push_destroy (zpat_push_t **self_p);
 
 ZPAT_EXPORT zpat_pull_t *zpat_pull_new (const char *endpoints,
                                         const zpat_options_t *opts);
+ZPAT_EXPORT zpat_pull_t *zpat_pull_new_sized (const char *endpoints,
+                                              const zpat_options_t *opts,
+                                              size_t opts_size);
 ZPAT_EXPORT void zpat_pull_destroy (zpat_pull_t **self_p);
 
 // ---------------------------------------------------------------------------
@@ -398,6 +453,12 @@ ZPAT_EXPORT int zpat_socket_set_ipv6 (zpat_socket_t *self, int on);
 // as ZPAT_WAIT_NONE).
 ZPAT_EXPORT int zpat_socket_get_options (zpat_socket_t *self,
                                          zpat_options_t *opts);
+// As zpat_socket_get_options, writing opts_size bytes: sizeof
+// (zpat_options_t) as the caller compiled it (at least 0.1's size, else
+// EINVAL). Fields this library does not have are stored as 0.
+ZPAT_EXPORT int zpat_socket_get_options_sized (zpat_socket_t *self,
+                                               zpat_options_t *opts,
+                                               size_t opts_size);
 
 // Sending. Each returns 0 once libzmq has queued the message. Errors: EAGAIN
 // (the send timeout ran out at the high-water mark), ZPAT_EFSM (a REQ that
@@ -465,7 +526,8 @@ ZPAT_EXPORT int zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg);
 // one after it. Returns 1 when a message was dropped, 0 when none was kept
 // (nothing is received), or -1 with EINVAL (NULL, a role that does not
 // receive) or ZPAT_EFORKED. zpat_socket_recv_msg also takes any kept message
-// without copying its bytes.
+// without copying its bytes. On a REP, a discarded request still wants its
+// reply (send one, empty if need be, before the next receive).
 ZPAT_EXPORT int zpat_socket_discard (zpat_socket_t *self);
 
 // ---------------------------------------------------------------------------
@@ -514,7 +576,8 @@ ZPAT_EXPORT int zpat_socket_discard (zpat_socket_t *self);
 #define zpat_connect(s, endpoint) zpat_socket_connect (zpat_socket (s), endpoint)
 #define zpat_endpoint(s)        zpat_socket_endpoint (zpat_socket (s))
 #define zpat_handle(s)          zpat_socket_handle (zpat_socket (s))
-#define zpat_get_options(s, o)  zpat_socket_get_options (zpat_socket (s), o)
+#define zpat_get_options(s, o) \
+    zpat_socket_get_options_sized (zpat_socket (s), o, sizeof (zpat_options_t))
 
 #define zpat_set_send_timeout_ms(s, ms) \
     zpat_socket_set_send_timeout_ms (ZPAT_SENDER (s), ms)
@@ -547,6 +610,15 @@ ZPAT_EXPORT int zpat_socket_discard (zpat_socket_t *self);
 // (a function pointer, a binding), wrap its name in parentheses:
 // (zpat_sub_subscribe) (sub, "123").
 #ifndef ZPAT_BUILDING
+#define zpat_req_new(e, o) zpat_req_new_sized (e, o, sizeof (zpat_options_t))
+#define zpat_rep_new(e, o) zpat_rep_new_sized (e, o, sizeof (zpat_options_t))
+#define zpat_pub_new(e, o) zpat_pub_new_sized (e, o, sizeof (zpat_options_t))
+#define zpat_sub_new(e, p, o) \
+    zpat_sub_new_sized (e, p, o, sizeof (zpat_options_t))
+#define zpat_push_new(e, o) zpat_push_new_sized (e, o, sizeof (zpat_options_t))
+#define zpat_pull_new(e, o) zpat_pull_new_sized (e, o, sizeof (zpat_options_t))
+#define zpat_socket_get_options(s, o) \
+    zpat_socket_get_options_sized (s, o, sizeof (zpat_options_t))
 #define zpat_req_destroy(p)  zpat_req_destroy (ZPAT_ONLY (zpat_req_t **, p))
 #define zpat_rep_destroy(p)  zpat_rep_destroy (ZPAT_ONLY (zpat_rep_t **, p))
 #define zpat_pub_destroy(p)  zpat_pub_destroy (ZPAT_ONLY (zpat_pub_t **, p))

@@ -49,16 +49,15 @@ static void
 s_barrier_everywhere (void)
 {
 #ifdef SYS_membarrier
-    if (syscall (SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) ==
-        0)
+    if (syscall (SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0)
         return;
     if (syscall (SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0)
         return;
 #endif
     long size = sysconf (_SC_PAGESIZE);
-    void *page = mmap (NULL, size > 0 ? (size_t)size : 4096,
-                       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                       -1, 0);
+    void *page =
+        mmap (NULL, size > 0 ? (size_t)size : 4096, PROT_READ | PROT_WRITE,
+              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (page != MAP_FAILED) {
         *(volatile char *)page = 1;
         mprotect (page, size > 0 ? (size_t)size : 4096, PROT_READ);

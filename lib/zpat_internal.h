@@ -76,8 +76,8 @@ struct zpat_socket {
     // exit handler closes only sockets no other thread is using (see
     // zpat__socket_enter). Written by the owning thread, read at exit.
     atomic_uchar busy;
-    bool linked; // in the context's registry of live sockets
-    char **bound;     // every endpoint bound, resolved, to unbind on destroy
+    bool linked;  // in the context's registry of live sockets
+    char **bound; // every endpoint bound, resolved, to unbind on destroy
     size_t bound_count;
     struct zpat_socket *prev, *next; // the registry of live sockets
 };
@@ -202,9 +202,12 @@ zpat__signal_fd (void)
 }
 
 // Socket core (zpat_socket.c).
+// The size of zpat_options_t in zpat 0.1, the first layout: what the entry
+// points without _sized read (callers built before sizes were passed).
+#define ZPAT__OPTIONS_V0_SIZE (offsetof (zpat_options_t, ipv6) + sizeof (int))
 zpat_socket_t *zpat__socket_new (zpat__role_t role, size_t size,
                                  const char *endpoints,
-                                 const zpat_options_t *opts);
+                                 const zpat_options_t *opts, size_t opts_size);
 int zpat__socket_attach (zpat_socket_t *self, const char *endpoints);
 int zpat__socket_destroy (zpat_socket_t *self, zpat__role_t role);
 int zpat__socket_poll (zpat_socket_t *self, short events, int timeout_ms);

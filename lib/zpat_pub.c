@@ -13,10 +13,17 @@ struct zpat_pub {
 };
 
 zpat_pub_t *
-zpat_pub_new (const char *endpoints, const zpat_options_t *opts)
+zpat_pub_new_sized (const char *endpoints, const zpat_options_t *opts,
+                    size_t opts_size)
 {
     return (zpat_pub_t *)zpat__socket_new (ZPAT__PUB, sizeof (zpat_pub_t),
-                                           endpoints, opts);
+                                           endpoints, opts, opts_size);
+}
+
+zpat_pub_t *
+zpat_pub_new (const char *endpoints, const zpat_options_t *opts)
+{
+    return zpat_pub_new_sized (endpoints, opts, ZPAT__OPTIONS_V0_SIZE);
 }
 
 void

@@ -9,10 +9,17 @@ struct zpat_pull {
 };
 
 zpat_pull_t *
-zpat_pull_new (const char *endpoints, const zpat_options_t *opts)
+zpat_pull_new_sized (const char *endpoints, const zpat_options_t *opts,
+                     size_t opts_size)
 {
     return (zpat_pull_t *)zpat__socket_new (ZPAT__PULL, sizeof (zpat_pull_t),
-                                            endpoints, opts);
+                                            endpoints, opts, opts_size);
+}
+
+zpat_pull_t *
+zpat_pull_new (const char *endpoints, const zpat_options_t *opts)
+{
+    return zpat_pull_new_sized (endpoints, opts, ZPAT__OPTIONS_V0_SIZE);
 }
 
 void

@@ -9,10 +9,17 @@ struct zpat_push {
 };
 
 zpat_push_t *
-zpat_push_new (const char *endpoints, const zpat_options_t *opts)
+zpat_push_new_sized (const char *endpoints, const zpat_options_t *opts,
+                     size_t opts_size)
 {
     return (zpat_push_t *)zpat__socket_new (ZPAT__PUSH, sizeof (zpat_push_t),
-                                            endpoints, opts);
+                                            endpoints, opts, opts_size);
+}
+
+zpat_push_t *
+zpat_push_new (const char *endpoints, const zpat_options_t *opts)
+{
+    return zpat_push_new_sized (endpoints, opts, ZPAT__OPTIONS_V0_SIZE);
 }
 
 void

@@ -9,10 +9,17 @@ struct zpat_rep {
 };
 
 zpat_rep_t *
-zpat_rep_new (const char *endpoints, const zpat_options_t *opts)
+zpat_rep_new_sized (const char *endpoints, const zpat_options_t *opts,
+                    size_t opts_size)
 {
     return (zpat_rep_t *)zpat__socket_new (ZPAT__REP, sizeof (zpat_rep_t),
-                                           endpoints, opts);
+                                           endpoints, opts, opts_size);
+}
+
+zpat_rep_t *
+zpat_rep_new (const char *endpoints, const zpat_options_t *opts)
+{
+    return zpat_rep_new_sized (endpoints, opts, ZPAT__OPTIONS_V0_SIZE);
 }
 
 void

@@ -9,10 +9,17 @@ struct zpat_req {
 };
 
 zpat_req_t *
-zpat_req_new (const char *endpoints, const zpat_options_t *opts)
+zpat_req_new_sized (const char *endpoints, const zpat_options_t *opts,
+                    size_t opts_size)
 {
     return (zpat_req_t *)zpat__socket_new (ZPAT__REQ, sizeof (zpat_req_t),
-                                           endpoints, opts);
+                                           endpoints, opts, opts_size);
+}
+
+zpat_req_t *
+zpat_req_new (const char *endpoints, const zpat_options_t *opts)
+{
+    return zpat_req_new_sized (endpoints, opts, ZPAT__OPTIONS_V0_SIZE);
 }
 
 void

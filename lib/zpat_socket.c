@@ -303,20 +303,33 @@ zpat_socket_set_ipv6 (zpat_socket_t *self, int on)
 }
 
 int
-zpat_socket_get_options (zpat_socket_t *self, zpat_options_t *opts)
+zpat_socket_get_options_sized (zpat_socket_t *self, zpat_options_t *opts,
+                               size_t opts_size)
 {
     if (zpat__socket_valid (self) == -1)
         return -1;
-    if (!opts)
+    if (!opts || opts_size < ZPAT__OPTIONS_V0_SIZE)
         return zpat__fail (EINVAL);
-    *opts = self->opts;
-    if (opts->send_timeout_ms == 0)
-        opts->send_timeout_ms = ZPAT_WAIT_NONE;
-    if (opts->recv_timeout_ms == 0)
-        opts->recv_timeout_ms = ZPAT_WAIT_NONE;
-    if (opts->linger_ms == 0)
-        opts->linger_ms = ZPAT_WAIT_NONE;
+    zpat_options_t now = self->opts;
+    if (now.send_timeout_ms == 0)
+        now.send_timeout_ms = ZPAT_WAIT_NONE;
+    if (now.recv_timeout_ms == 0)
+        now.recv_timeout_ms = ZPAT_WAIT_NONE;
+    if (now.linger_ms == 0)
+        now.linger_ms = ZPAT_WAIT_NONE;
+    // A caller's struct may be shorter (an older zpat) or longer (a later
+    // one, whose extra fields this library does not know: zero, their
+    // defaults).
+    memcpy (opts, &now, opts_size < sizeof now ? opts_size : sizeof now);
+    if (opts_size > sizeof now)
+        memset ((char *)opts + sizeof now, 0, opts_size - sizeof now);
     return 0;
+}
+
+int
+zpat_socket_get_options (zpat_socket_t *self, zpat_options_t *opts)
+{
+    return zpat_socket_get_options_sized (self, opts, ZPAT__OPTIONS_V0_SIZE);
 }
 
 // ---------------------------------------------------------------------------
@@ -557,10 +570,36 @@ zpat__socket_attach (zpat_socket_t *self, const char *endpoints)
 // ---------------------------------------------------------------------------
 // Lifecycle
 
+// Copies the caller's options, opts_size bytes of them, into *into: fields
+// the caller's zpat_options_t did not have take their defaults. A caller
+// built against a later zpat with more fields is accepted when it leaves
+// them all at zero (their defaults); otherwise EINVAL, as for an option this
+// library cannot honour. Returns 0 or -1 with EINVAL.
+static int
+s_copy_options (zpat_options_t *into, const zpat_options_t *opts,
+                size_t opts_size)
+{
+    memset (into, 0, sizeof *into);
+    if (!opts)
+        return 0;
+    if (opts_size < ZPAT__OPTIONS_V0_SIZE)
+        return zpat__fail (EINVAL);
+    const unsigned char *bytes = (const unsigned char *)opts;
+    for (size_t i = sizeof *into; i < opts_size; i++)
+        if (bytes[i])
+            return zpat__fail (EINVAL);
+    memcpy (into, opts, opts_size < sizeof *into ? opts_size : sizeof *into);
+    return 0;
+}
+
 zpat_socket_t *
 zpat__socket_new (zpat__role_t role, size_t size, const char *endpoints,
-                  const zpat_options_t *opts)
+                  const zpat_options_t *opts_in, size_t opts_size)
 {
+    zpat_options_t copied;
+    if (s_copy_options (&copied, opts_in, opts_size) == -1)
+        return NULL;
+    const zpat_options_t *opts = opts_in ? &copied : NULL;
     zpat_socket_t *self = calloc (1, size);
     if (!self)
         return zpat__fail_null (ENOMEM);
@@ -773,8 +812,8 @@ s_after_send (zpat_socket_t *self)
 // passes ZMQ_DONTWAIT, which is the same bit: the word itself is the flags.
 // Whatever the fast path does not finish (a wait, an error to sort) goes to
 // the general path, which checks everything again.
-_Static_assert (ZPAT__SLOW_SIGNALS == ZMQ_DONTWAIT,
-                "the fast paths use the slow word as libzmq flags");
+_Static_assert(ZPAT__SLOW_SIGNALS == ZMQ_DONTWAIT,
+               "the fast paths use the slow word as libzmq flags");
 #define FAST_MAX ZPAT__SLOW_SIGNALS
 
 // True when a send on self may take a fast path: a live sender other than a
@@ -791,14 +830,15 @@ s_fast_sender (zpat_socket_t *self)
 // After a fast send that libzmq refused: true when the general path must
 // take over (a signal cut the wait, or a send that must not wait found the
 // queue full), false when the error stands.
-static bool __attribute__ ((noinline))
-s_send_fast_miss (zpat_socket_t *self, unsigned flags)
+static bool __attribute__ ((noinline)) s_send_fast_miss (zpat_socket_t *self)
 {
     if (errno == EINTR) {
         self->interrupted = true; // the general path waits on, once
         return true;
     }
-    return flags && errno == EAGAIN;
+    // Read again rather than kept across the call: if it changed meanwhile,
+    // the general path sorts it out.
+    return (zpat__slow_word () & ZPAT__SLOW_SIGNALS) && errno == EAGAIN;
 }
 
 int
@@ -853,7 +893,7 @@ zpat_socket_send (zpat_socket_t *self, const void *data, size_t size)
     // everything else (and a send a stray signal interrupted, which then
     // waits on) takes the general path.
     // (An empty send with a NULL data takes the general path.)
-    if (data && size <= INT_MAX && s_fast_sender (self)) {
+    if (s_fast_sender (self) && data && size <= INT_MAX) {
         unsigned flags = zpat__slow_word ();
         if (flags <= FAST_MAX) {
             if (zmq_send (self->handle, data, size, (int)flags) >= 0) {
@@ -861,7 +901,7 @@ zpat_socket_send (zpat_socket_t *self, const void *data, size_t size)
                 zpat__idle (self);
                 return 0;
             }
-            if (!s_send_fast_miss (self, flags)) {
+            if (!s_send_fast_miss (self)) {
                 zpat__idle (self);
                 return -1;
             }
@@ -939,7 +979,7 @@ static int s_send_msg_in (zpat_socket_t *self, zpat_msg_t *msg);
 int
 zpat_socket_send_msg (zpat_socket_t *self, zpat_msg_t *msg)
 {
-    if (msg && msg->count == 1 && s_fast_sender (self)) {
+    if (s_fast_sender (self) && msg && msg->count == 1) {
         unsigned flags = zpat__slow_word ();
         if (flags <= FAST_MAX) {
             if (zmq_msg_send (&msg->frames[0], self->handle, (int)flags) >= 0) {
@@ -948,7 +988,7 @@ zpat_socket_send_msg (zpat_socket_t *self, zpat_msg_t *msg)
                 zpat__idle (self);
                 return 0;
             }
-            if (!s_send_fast_miss (self, flags)) {
+            if (!s_send_fast_miss (self)) {
                 zpat__idle (self);
                 return -1;
             }
@@ -1147,29 +1187,31 @@ zpat__socket_recv_kept (zpat_socket_t *self)
     }
 }
 
-// The flags for a fast receive on self, or -1 when it must take the general
-// path: a fast receive is a live receiver other than a REP, with nothing
-// kept from an earlier call, and the slow word 0 or ZPAT__SLOW_SIGNALS (see
-// FAST_MAX). Marks self busy unless it returns -1 at once; the general path
-// marks it again anyway.
-static inline int
-s_fast_receiver (zpat_socket_t *self)
+// True when a receive on self may be one libzmq call, with the flags it
+// stores in *flags: a live receiver other than a REP, with nothing kept from
+// an earlier call, and the slow word 0 or ZPAT__SLOW_SIGNALS (see FAST_MAX).
+// Marks self busy once it is known live; the general path marks it again.
+static inline bool
+s_fast_receiver (zpat_socket_t *self, int *flags)
 {
     if (!self || self->tag != ZPAT__TAG_LIVE || !self->fast_recv ||
         self->kept != ZPAT__KEPT_NONE)
-        return -1;
+        return false;
     zpat__busy (self);
     unsigned slow = zpat__slow_word ();
-    if (slow == 0)
-        return self->recv_flags;
-    return slow == ZPAT__SLOW_SIGNALS ? ZMQ_DONTWAIT : -1;
+    if (slow == 0) {
+        *flags = self->recv_flags;
+        return true;
+    }
+    *flags = ZMQ_DONTWAIT;
+    return slow == ZPAT__SLOW_SIGNALS;
 }
 
 // The rest of a fast receive that did not get a message to hand over:
 // keeps a multipart or oversized one for the general path (which drops it if
 // it is over the limit), and sorts the errors. Out of line, as it is rare.
 static int __attribute__ ((noinline))
-s_recv_fast_miss (zpat_socket_t *self, int rc, int flags)
+s_recv_fast_miss (zpat_socket_t *self, int rc)
 {
     if (rc >= 0)
         return s_recv_finish (self) == -1 ? -1 : -2;
@@ -1177,6 +1219,9 @@ s_recv_fast_miss (zpat_socket_t *self, int rc, int flags)
         self->interrupted = true; // the general path waits on, once
         return -2;
     }
+    // A receive that must not wait found nothing: the general path waits.
+    // (The slow word is read again rather than kept across the call.)
+    int flags = self->recv_flags | (int)(zpat__slow_word () & FAST_MAX);
     return (flags & ZMQ_DONTWAIT) && errno == EAGAIN ? -2 : -1;
 }
 
@@ -1194,7 +1239,7 @@ s_recv_fast (zpat_socket_t *self, int flags)
     if (rc >= 0 && rc <= self->recv_limit &&
         !zmq_msg_get (self->frame, ZMQ_MORE))
         return rc;
-    return s_recv_fast_miss (self, rc, flags);
+    return s_recv_fast_miss (self, rc);
 }
 
 // After a fast receive the frame's bytes have been copied out: release
@@ -1239,7 +1284,7 @@ int
 zpat_socket_recv (zpat_socket_t *self, void *buf, size_t size)
 {
     int flags;
-    if ((buf || !size) && (flags = s_fast_receiver (self)) >= 0) {
+    if (s_fast_receiver (self, &flags) && (buf || !size)) {
         int rc = s_recv_fast (self, flags);
         if (rc >= 0 && rc < INT_MAX && (size_t)rc <= size) {
             if (rc)
@@ -1263,8 +1308,8 @@ static char *s_recv_str (zpat_socket_t *self);
 char *
 zpat_socket_recv_str (zpat_socket_t *self)
 {
-    int flags = s_fast_receiver (self);
-    if (flags >= 0) {
+    int flags;
+    if (s_fast_receiver (self, &flags)) {
         int rc = s_recv_fast (self, flags);
         if (rc >= 0 && rc < INT_MAX) {
             char *string = malloc ((size_t)rc + 1);
@@ -1358,8 +1403,8 @@ zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
     // The fast path for a message that holds one frame, as it does when it
     // is reused from receive to receive, or none but has a slot for one.
     int flags;
-    if (msg && msg->count <= 1 && msg->capacity &&
-        (flags = s_fast_receiver (self)) >= 0) {
+    if (s_fast_receiver (self, &flags) && msg && msg->count <= 1 &&
+        msg->capacity) {
         int rc = s_recv_fast (self, flags);
         if (rc >= 0) {
             // Hand the frame over by swapping slot arrays with msg rather

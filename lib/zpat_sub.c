@@ -135,6 +135,13 @@ zpat_sub_t *
 zpat_sub_new (const char *endpoints, const char *prefix,
               const zpat_options_t *opts)
 {
+    return zpat_sub_new_sized (endpoints, prefix, opts, ZPAT__OPTIONS_V0_SIZE);
+}
+
+zpat_sub_t *
+zpat_sub_new_sized (const char *endpoints, const char *prefix,
+                    const zpat_options_t *opts, size_t opts_size)
+{
     // Subscribe before connecting, so the first connection carries it. The
     // prefix is checked first, so a bad one costs no socket.
     if (prefix && s_length_in_hole (strlen (prefix)))
@@ -142,7 +149,7 @@ zpat_sub_new (const char *endpoints, const char *prefix,
     if (prefix && strlen (prefix) > PREFIX_MAX)
         return zpat__fail_null (EINVAL);
     zpat_sub_t *self = (zpat_sub_t *)zpat__socket_new (
-        ZPAT__SUB, sizeof (zpat_sub_t), NULL, opts);
+        ZPAT__SUB, sizeof (zpat_sub_t), NULL, opts, opts_size);
     if (!self)
         return NULL;
     zpat_socket_t *sock = &self->sock;

@@ -9,7 +9,9 @@
 #           (default: a temporary directory, removed at the end)
 # Environment: PATTERNS (pushpull reqrep pubsub), TRANSPORTS (inproc tcp),
 # SIZES (16), IMPLS (zpat raw czmq), RECV (msg: zero-copy receives, or
-# copy: into a buffer), N1 and N2 (message counts, 2000 and 12000).
+# copy: into a buffer), N1 and N2 (message counts, 2000 and 12000),
+# SIGNALS (1: the benchmark calls zpat_catch_signals () first, as the
+# tutorial ports do; zpat's instructions only change).
 #
 # Each point runs zpat_bench under callgrind twice, with N1 and with N2
 # messages (round trips for reqrep, messages published for pubsub), and
@@ -27,6 +29,9 @@ IMPLS=${IMPLS:-zpat raw czmq}
 RECV=${RECV:-msg}
 N1=${N1:-2000}
 N2=${N2:-12000}
+SIGNALS=${SIGNALS:-0}
+CATCH=
+[ "$SIGNALS" = 1 ] && CATCH=--catch-signals
 
 if [ ! -x "$BENCH" ]; then
     echo "instructions.sh: no benchmark binary at $BENCH" >&2
@@ -52,7 +57,7 @@ count_ir() {
     valgrind --tool=callgrind --callgrind-out-file="$file" \
         --toggle-collect=latency_stats --collect-atstart=yes \
         "$BENCH" --pattern "$1" --transport "$2" --size "$3" --impl "$4" \
-        --rounds 1 --count "$5" --rt-count "$5" --recv "$RECV" --csv '' \
+        --rounds 1 --count "$5" --rt-count "$5" --recv "$RECV" --csv '' $CATCH \
         >/dev/null 2>"$file.log" || {
         echo "instructions.sh: $BENCH failed, see $file.log" >&2
         cat "$file.log" >&2
@@ -61,7 +66,7 @@ count_ir() {
     sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$file"
 }
 
-printf '%s\n' "Instructions per message (callgrind, all threads; $N1 vs $N2 messages; --recv $RECV)"
+printf '%s\n' "Instructions per message (callgrind, all threads; $N1 vs $N2 messages; --recv $RECV${CATCH:+; $CATCH})"
 printf '%-9s %-7s %6s' pattern transp. size
 for impl in $IMPLS; do
     printf ' %9s' "$impl"

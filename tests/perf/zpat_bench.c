@@ -949,6 +949,9 @@ usage (FILE *out)
              "raw/raw2:\n"
              "                    how far identical programs drift apart "
              "here\n"
+             "  --catch-signals   call zpat_catch_signals () first, as the "
+             "tutorial\n"
+             "                    ports do (zpat's runs only are affected)\n"
              "  --rounds N        rounds per point (default 9; quick 3)\n"
              "  --count N         messages per throughput run (default by "
              "size)\n"
@@ -1039,6 +1042,14 @@ parse_args (int argc, char **argv)
         }
         if (strcmp (arg, "--control") == 0) {
             s_opt.impls[IMPL_RAW2] = true;
+            continue;
+        }
+        if (strcmp (arg, "--catch-signals") == 0) {
+            // What the tutorial ports do: zpat then watches for Ctrl-C.
+            if (zpat_catch_signals () == -1) {
+                perror ("zpat_catch_signals");
+                return false;
+            }
             continue;
         }
         if (strcmp (arg, "--help") == 0 || strcmp (arg, "-h") == 0) {
