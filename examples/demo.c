@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void
 fatal (const char *what)
@@ -109,8 +110,14 @@ pipeline (void)
 }
 
 int
-main (void)
+main (int argc, char **argv)
 {
+    if (argc > 1) { // -h, --help, or a mistake: the demo takes no arguments
+        int help = !strcmp (argv[1], "-h") || !strcmp (argv[1], "--help");
+        fputs ("usage: demo  (runs the three patterns in one process)\n",
+               help ? stdout : stderr);
+        return help ? 0 : 2;
+    }
     request_reply ();
     publish_subscribe ();
     pipeline ();

@@ -9,10 +9,17 @@
 #include <zpat.h>
 
 #include <stdio.h>
+#include <string.h>
 
 int
 main (int argc, char **argv)
 {
+    if (argc > 1 && argv[1][0] == '-') { // -h, --help, or a mistake
+        int help = !strcmp (argv[1], "-h") || !strcmp (argv[1], "--help");
+        fputs ("usage: pipeline_client [endpoint]  (default tcp://*:5558)\n",
+               help ? stdout : stderr);
+        return help ? 0 : 2;
+    }
     const char *endpoint = argc > 1 ? argv[1] : "tcp://*:5558";
     int rc = zpat_catch_signals ();
     zpat_pull_t *pull = rc == 0 ? zpat_pull_new (endpoint, NULL) : NULL;

@@ -15,6 +15,12 @@
 int
 main (int argc, char **argv)
 {
+    if (argc > 1 && argv[1][0] == '-') { // -h, --help, or a mistake
+        int help = !strcmp (argv[1], "-h") || !strcmp (argv[1], "--help");
+        fputs ("usage: pipeline_server [endpoint]  (default tcp://*:5557)\n",
+               help ? stdout : stderr);
+        return help ? 0 : 2;
+    }
     const char *endpoint = argc > 1 ? argv[1] : "tcp://*:5557";
     int rc = zpat_catch_signals ();
     // A pusher connects by default; the tutorial's ventilator binds.

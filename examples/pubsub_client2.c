@@ -9,10 +9,18 @@
 #include <zpat.h>
 
 #include <stdio.h>
+#include <string.h>
 
 int
 main (int argc, char **argv)
 {
+    if (argc > 1 && argv[1][0] == '-') { // -h, --help, or a mistake
+        int help = !strcmp (argv[1], "-h") || !strcmp (argv[1], "--help");
+        fputs ("usage: pubsub_client2 [endpoint]  (default "
+               "tcp://localhost:5555)\n",
+               help ? stdout : stderr);
+        return help ? 0 : 2;
+    }
     const char *endpoint = argc > 1 ? argv[1] : "tcp://localhost:5555";
     int rc = zpat_catch_signals ();
     zpat_sub_t *sub = rc == 0 ? zpat_sub_new (endpoint, "123", NULL) : NULL;

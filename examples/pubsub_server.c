@@ -16,8 +16,19 @@
 int
 main (int argc, char **argv)
 {
+    // -w N takes N in digits only (at most 9); -h or --help prints the usage.
     int first = argc > 2 && strcmp (argv[1], "-w") == 0 ? 3 : 1;
-    int wanted = first == 3 ? atoi (argv[2]) : 0;
+    size_t digits = first == 3 ? strspn (argv[2], "0123456789") : 1;
+    int bad_n = digits == 0 || digits > 9 || (first == 3 && argv[2][digits]);
+    if (bad_n || (argc > first && argv[first][0] == '-')) {
+        int help = !bad_n && (!strcmp (argv[first], "-h") ||
+                              !strcmp (argv[first], "--help"));
+        fputs ("usage: pubsub_server [-w N] [endpoint]  (wait for N "
+               "subscriptions; default tcp://*:5555)\n",
+               help ? stdout : stderr);
+        return help ? 0 : 2;
+    }
+    int wanted = first == 3 ? (int)strtol (argv[2], NULL, 10) : 0;
     const char *endpoint = argc > first ? argv[first] : "tcp://*:5555";
     int rc = zpat_catch_signals ();
     zpat_pub_t *pub = rc == 0 ? zpat_pub_new (endpoint, NULL) : NULL;

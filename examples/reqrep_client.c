@@ -15,6 +15,13 @@
 int
 main (int argc, char **argv)
 {
+    if (argc > 1 && argv[1][0] == '-') { // -h, --help, or a mistake
+        int help = !strcmp (argv[1], "-h") || !strcmp (argv[1], "--help");
+        fputs (
+            "usage: reqrep_client [endpoint]  (default tcp://localhost:5555)\n",
+            help ? stdout : stderr);
+        return help ? 0 : 2;
+    }
     const char *endpoint = argc > 1 ? argv[1] : "tcp://localhost:5555";
     setvbuf (stdout, NULL, _IONBF, 0); // a pipe sees each line at once
     printf ("connecting to server...\n");

@@ -120,6 +120,22 @@ s_fill (void)
     return 0;
 }
 
+// Ends the prompt's line after Ctrl-C, so that what is printed next (the
+// shell's prompt, the program's goodbye) starts on a line of its own rather
+// than after "prompt: ^C". Nothing when no prompt was printed or the prompt
+// ended its own line. Keeps errno.
+static void
+s_end_prompt_line (const char *prompt)
+{
+    size_t length = prompt ? strlen (prompt) : 0;
+    if (length == 0 || prompt[length - 1] == '\n')
+        return;
+    int saved = errno;
+    fputc ('\n', stdout);
+    fflush (stdout);
+    errno = saved;
+}
+
 char *
 zpat_input (const char *prompt)
 {
@@ -134,7 +150,10 @@ zpat_input (const char *prompt)
             return line;
         if (s_in.ended)
             return zpat__fail_null (ENODATA);
-        if (s_fill () == -1)
+        if (s_fill () == -1) {
+            if (errno == EINTR)
+                s_end_prompt_line (prompt);
             return NULL;
+        }
     }
 }

@@ -7,6 +7,7 @@
 #include "testutil.h"
 
 #include <check.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +25,41 @@ s_stdin_pipe (void)
     ck_assert_int_eq (dup2 (fds[0], 0), 0);
     close (fds[0]);
     return fds[1];
+}
+
+// Makes a pipe the process's standard output and returns its read end.
+static int
+s_stdout_pipe (void)
+{
+    int fds[2];
+    ck_assert_int_eq (pipe (fds), 0);
+    fflush (stdout);
+    ck_assert_int_eq (dup2 (fds[1], 1), 1);
+    close (fds[1]);
+    return fds[0];
+}
+
+// Closes the pipe s_stdout_pipe made (standard output goes to /dev/null
+// again) and returns everything written to it.
+static char *
+s_stdout_text (int fd)
+{
+    static char text[256];
+    fflush (stdout);
+    int null = open ("/dev/null", O_WRONLY);
+    ck_assert_int_ne (null, -1);
+    ck_assert_int_eq (dup2 (null, 1), 1);
+    close (null);
+    size_t length = 0;
+    ssize_t got = 1;
+    while (got > 0) {
+        got = read (fd, text + length, sizeof text - 1 - length);
+        ck_assert_int_ge (got, 0);
+        length += (size_t)got;
+    }
+    text[length] = 0;
+    close (fd);
+    return text;
 }
 
 static void
@@ -111,6 +147,51 @@ START_TEST (input_ends_with_eintr_on_caught_signal)
 }
 END_TEST
 
+// When Ctrl-C ends the wait at a prompt, zpat_input ends the prompt's line,
+// so that the shell's prompt or a goodbye starts on a fresh line; not when
+// there was no prompt or the prompt ended its line itself.
+START_TEST (input_ends_the_prompt_line_when_interrupted)
+{
+    int in = s_stdin_pipe ();
+    int out = s_stdout_pipe ();
+    ck_assert_int_eq (zpat_catch_signals (), 0);
+    pthread_t thread;
+    ck_assert_int_eq (
+        pthread_create (&thread, NULL, s_raise_when_waiting, NULL), 0);
+    ck_assert_ptr_null (zpat_input ("prompt: "));
+    ck_assert_int_eq (errno, EINTR);
+    pthread_join (thread, NULL);
+    // The interrupt stays in force: these calls return EINTR at once.
+    ck_assert_ptr_null (zpat_input ("a line of its own:\n"));
+    ck_assert_int_eq (errno, EINTR);
+    ck_assert_ptr_null (zpat_input (""));
+    ck_assert_ptr_null (zpat_input (NULL));
+    ck_assert_ptr_null (zpat_input ("again: "));
+    ck_assert_int_eq (errno, EINTR);
+    ck_assert_str_eq (s_stdout_text (out),
+                      "prompt: \na line of its own:\nagain: \n");
+    close (in);
+}
+END_TEST
+
+// A line read, or end of input, adds nothing after the prompt: the user's
+// Enter ended the line, and at end of input the output is left as it was.
+START_TEST (input_adds_no_newline_without_an_interrupt)
+{
+    int in = s_stdin_pipe ();
+    int out = s_stdout_pipe ();
+    s_write (in, "line\n");
+    close (in);
+    char *line = zpat_input ("prompt: ");
+    ck_assert_ptr_nonnull (line);
+    ck_assert_str_eq (line, "line");
+    zpat_str_free (&line);
+    ck_assert_ptr_null (zpat_input ("prompt: "));
+    ck_assert_int_eq (errno, ENODATA);
+    ck_assert_str_eq (s_stdout_text (out), "prompt: prompt: ");
+}
+END_TEST
+
 // A line longer than zpat_input takes (64 MiB) is refused with EMSGSIZE
 // and skipped: the next call returns the line after it.
 START_TEST (input_skips_an_over_long_line)
@@ -190,6 +271,8 @@ main (void)
     tcase_add_test (lines, input_returns_stripped_lines_then_enodata);
     tcase_add_test (lines, input_returns_long_lines_whole);
     tcase_add_test (lines, input_ends_with_eintr_on_caught_signal);
+    tcase_add_test (lines, input_ends_the_prompt_line_when_interrupted);
+    tcase_add_test (lines, input_adds_no_newline_without_an_interrupt);
     tcase_add_test (lines, input_skips_an_over_long_line);
     tcase_add_test (lines, input_ignores_signals_it_does_not_catch);
     suite_add_tcase (suite, lines);

@@ -10,14 +10,20 @@
 # Run it with /usr/bin/python3 (Debian's python3-zmq); without pyzmq it
 # exits 77, which meson reports as a skip.
 #
-# Every wait is bounded. Ports come from the kernel (bind to port 0); the
-# only fixed wait is the fallback in Program.wait_blocked, used when /proc
-# cannot say what a program is blocked in.
+# Every wait is bounded. pyzmq peers bind port 0 and pass the port on. A C
+# program that binds gets a port free when picked (free_port); a test running
+# in parallel may take it before the program binds it, so start_bound starts
+# the program again on a new port when it fails with "Address already in
+# use". A program that only connects to a server that is not there gets a
+# port this run keeps bound and never listens on (refused_endpoint). The only
+# fixed waits are the fallbacks in Program.wait_blocked and
+# Program.wait_listening, used when /proc cannot tell.
 
 import argparse
 import os
 import platform
 import random
+import shlex
 import shutil
 import signal
 import socket
@@ -33,9 +39,10 @@ except ImportError as error:
           "install python3-zmq and run with /usr/bin/python3")
     sys.exit(77)
 
-PROGRAMS = ["reqrep_server", "reqrep_client", "pubsub_server",
+TUTORIAL = ["reqrep_server", "reqrep_client", "pubsub_server",
             "pubsub_client1", "pubsub_client2", "pipeline_server",
-            "pipeline_worker", "pipeline_client", "frames_peer"]
+            "pipeline_worker", "pipeline_client"]
+PROGRAMS = TUTORIAL + ["frames_peer"]
 WAIT = 5.0         # seconds: the bound on every wait for a message or line
 EXIT_AFTER_SIGNAL = 1.0  # seconds: the brief's "ends within a second"
 PROMPT_REQ = b"please enter text: "
@@ -80,7 +87,9 @@ _given_lock = threading.Lock()
 
 
 def free_port():
-    """A TCP port free now on 127.0.0.1, for a C program to bind.
+    """A TCP port free now on 127.0.0.1, for a C program to bind: use it
+    through start_bound, as nothing stops another process from taking it
+    before the program binds it.
 
     It is picked below the kernel's ephemeral range: a port the kernel hands
     out for bind(0) may, once closed, be taken by any outgoing connection
@@ -105,8 +114,92 @@ def free_port():
     raise Failure(f"no free TCP port between {low} and {high}")
 
 
-def local_endpoint():
-    return f"tcp://127.0.0.1:{free_port()}"
+# Sockets holding the ports of refused_endpoint (), closed at the end.
+_refusing = []
+
+
+def refused_endpoint():
+    """An endpoint on 127.0.0.1 that refuses connections for the whole run:
+    its port is bound by this process and never listened on, so no other
+    process can bind it meanwhile (for "a server that is not there")."""
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    _refusing.append(holder)
+    return f"tcp://127.0.0.1:{holder.getsockname()[1]}"
+
+
+def socket_links(pid):
+    """The sockets process pid has open, as /proc shows them ("socket:[N]");
+    None if /proc cannot tell."""
+    fd_dir = f"/proc/{pid}/fd"
+    try:
+        fds = os.listdir(fd_dir)
+    except OSError:
+        return None
+    links = set()
+    for fd in fds:
+        try:
+            link = os.readlink(f"{fd_dir}/{fd}")
+        except OSError:
+            continue  # closed meanwhile
+        if link.startswith("socket:["):
+            links.add(link)
+    return links
+
+
+def listening(pid, port):
+    """True if process pid has a TCP socket listening on port, False if not,
+    None if /proc cannot tell. Reading /proc/net/tcp takes milliseconds
+    (the kernel walks its whole table), so it is read only once the process
+    has a socket open: the programs open none before they bind."""
+    sockets = socket_links(pid)
+    if not sockets:
+        return sockets
+    readable = False
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                next(f)  # the column names
+                for line in f:
+                    fields = line.split()
+                    # local address as hex IP:port; state 0A is LISTEN
+                    if (fields[3] == "0A" and
+                            int(fields[1].rsplit(":", 1)[1], 16) == port and
+                            f"socket:[{fields[9]}]" in sockets):
+                        return True
+            readable = True
+        except (OSError, StopIteration, IndexError, ValueError):
+            continue
+    return False if readable else None
+
+
+ENDPOINT = object()  # in start_bound's argv: the endpoint to bind
+BIND_TRIES = 5
+
+
+def start_bound(argv, timeout=WAIT, name=None):
+    """Starts argv, with ENDPOINT replaced by tcp://127.0.0.1:PORT on a free
+    port, and waits until the program listens there. Returns the program and
+    its endpoint. If the port was taken before the program could bind it
+    (status > 0, "Address already in use"), starts it again on a new port,
+    up to BIND_TRIES times; any other early end is a failure."""
+    for attempt in range(1, BIND_TRIES + 1):
+        port = free_port()
+        endpoint = f"tcp://127.0.0.1:{port}"
+        program = Program([endpoint if arg is ENDPOINT else arg
+                           for arg in argv], name)
+        if program.wait_listening(port, timeout):
+            return program, endpoint
+        rc = program.wait_exit(timeout)
+        if rc <= 0 or b"Address already in use" not in program.err:
+            raise Failure(f"{program.name} ended before it listened on "
+                          f"{endpoint}: status {rc}, stdout "
+                          f"{bytes(program.out)!r}, stderr "
+                          f"{bytes(program.err)!r}")
+        print(f"# {program.name}: {endpoint} was taken before it could bind "
+              f"it (try {attempt} of {BIND_TRIES})")
+    raise Failure(f"{program.name}: {BIND_TRIES} ports in a row taken before "
+                  "it could bind them")
 
 
 class Program:
@@ -114,8 +207,8 @@ class Program:
 
     running = []
 
-    def __init__(self, argv):
-        self.name = os.path.basename(argv[0])
+    def __init__(self, argv, name=None):
+        self.name = name or os.path.basename(argv[0])
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE)
@@ -186,6 +279,30 @@ class Program:
                 raise Failure(f"{self.name} not blocked in {kind} in {WAIT} s")
             time.sleep(0.002)  # polling /proc: there is nothing to await
         time.sleep(0.2)  # fallback: /proc cannot tell, give it time
+
+    def wait_listening(self, port, timeout=WAIT):
+        """Waits until the program listens on TCP port (True) or has ended
+        (False)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            state = listening(self.proc.pid, port)
+            if state:
+                return True
+            if self.proc.poll() is not None:
+                return False
+            if state is None:
+                # fallback: /proc cannot tell; a failed bind ends it at once
+                try:
+                    self.proc.wait(0.2)
+                    return False
+                except subprocess.TimeoutExpired:
+                    return True
+            if time.monotonic() > deadline:
+                raise Failure(f"{self.name} not listening on port {port} "
+                              f"within {timeout} s; stdout "
+                              f"{bytes(self.out)!r}, stderr "
+                              f"{bytes(self.err)!r}")
+            time.sleep(0.002)  # polling /proc: there is nothing to await
 
     def threads(self):
         """What each thread is blocked in, for a failure report."""
@@ -276,8 +393,7 @@ class Context:
 
 def case_reqrep(bins, ctx):
     # The C server answers a pyzmq REQ with the very bytes it sent.
-    endpoint = local_endpoint()
-    server = Program([bins.reqrep_server, endpoint])
+    server, endpoint = start_bound([bins.reqrep_server, ENDPOINT])
     server.wait_output(b"wait for client ...\n")
     req = ctx.socket(zmq.REQ)
     req.connect(endpoint)
@@ -343,8 +459,7 @@ def case_reqrep(bins, ctx):
 
 def case_pubsub(bins, ctx):
     # The C publisher, waiting for two subscriptions, with pyzmq subscribers.
-    endpoint = local_endpoint()
-    server = Program([bins.pubsub_server, "-w", "2", endpoint])
+    server, endpoint = start_bound([bins.pubsub_server, "-w", "2", ENDPOINT])
     server.write("123 first\n456 second\n  123 第三  \nb\n123 after b\n")
     sub_all = ctx.socket(zmq.SUB)
     sub_all.setsockopt(zmq.SUBSCRIBE, b"")
@@ -364,7 +479,7 @@ def case_pubsub(bins, ctx):
     nothing_more(sub_123, "after 'b'")
 
     # Without -w it publishes at once, even with nobody listening.
-    server = Program([bins.pubsub_server, local_endpoint()])
+    server, _ = start_bound([bins.pubsub_server, ENDPOINT])
     server.write("lost\nlost too\n")
     server.close_stdin()
     check(server.wait_exit() == 0,
@@ -429,9 +544,8 @@ def case_pipeline(bins, ctx):
     worker.stop_with(signal.SIGINT, "idle")
 
     # C pipeline_server -> pyzmq worker -> C pipeline_client.
-    tasks, sink = local_endpoint(), local_endpoint()
-    client = Program([bins.pipeline_client, sink])
-    server = Program([bins.pipeline_server, tasks])
+    client, sink = start_bound([bins.pipeline_client, ENDPOINT])
+    server, tasks = start_bound([bins.pipeline_server, ENDPOINT])
     stop = threading.Event()
     forwarded = []
 
@@ -551,15 +665,18 @@ def case_frames(bins, ctx):
 
 def case_signals(bins, ctx):
     for signum in (signal.SIGINT, signal.SIGTERM):
-        server = Program([bins.reqrep_server, local_endpoint()])
+        server, _ = start_bound([bins.reqrep_server, ENDPOINT])
         server.wait_output(b"wait for client ...\n")
         server.wait_blocked("poll")
         server.stop_with(signum, "waiting for a request", settled=True)
 
-        client = Program([bins.reqrep_client, local_endpoint()])
+        client = Program([bins.reqrep_client, refused_endpoint()])
         client.wait_output(PROMPT_REQ)
         client.wait_blocked("read stdin")
         client.stop_with(signum, "waiting for input", settled=True)
+        check(client.out.endswith(PROMPT_REQ + b"\n"),
+              f"C reqrep_client: {signal.Signals(signum).name} at the prompt "
+              f"ends its line (got {bytes(client.out)!r})")
 
         # A request the pyzmq REP takes but never answers.
         rep = ctx.socket(zmq.REP)
@@ -572,22 +689,27 @@ def case_signals(bins, ctx):
         rep.close()
 
         # A request to a server that is not there: it stays queued.
-        client = Program([bins.reqrep_client, local_endpoint()])
+        client = Program([bins.reqrep_client, refused_endpoint()])
         client.write("nobody there\n")
         client.wait_output(PROMPT_REQ)
         client.wait_blocked("poll")
         client.stop_with(signum, "waiting for a server that is not there",
                          settled=True)
 
-        server = Program([bins.pubsub_server, "-w", "1", local_endpoint()])
+        server, _ = start_bound([bins.pubsub_server, "-w", "1", ENDPOINT])
         server.wait_blocked("poll")
         server.stop_with(signum, "waiting for subscriptions (-w 1)",
                          settled=True)
+        check(server.out == b"", "C pubsub_server: no prompt, no newline "
+              f"before the subscriptions (got {bytes(server.out)!r})")
 
-        server = Program([bins.pubsub_server, local_endpoint()])
+        server, _ = start_bound([bins.pubsub_server, ENDPOINT])
         server.wait_output(PROMPT_PUB)
         server.wait_blocked("read stdin")
         server.stop_with(signum, "waiting for input", settled=True)
+        check(server.out == PROMPT_PUB + b"\n",
+              f"C pubsub_server: {signal.Signals(signum).name} at the prompt "
+              f"ends its line (got {bytes(server.out)!r})")
 
         xpub = ctx.socket(zmq.XPUB)
         port = xpub.bind_to_random_port("tcp://127.0.0.1")
@@ -601,12 +723,15 @@ def case_signals(bins, ctx):
             client.stop_with(signum, "waiting for a message", settled=True)
         xpub.close()
 
-        server = Program([bins.pipeline_server, local_endpoint()])
+        server, _ = start_bound([bins.pipeline_server, ENDPOINT])
         server.wait_output(PROMPT_PUB)
         server.wait_blocked("read stdin")
         server.stop_with(signum, "waiting for input", settled=True)
+        check(server.out == PROMPT_PUB + b"\n",
+              f"C pipeline_server: {signal.Signals(signum).name} at the "
+              f"prompt ends its line (got {bytes(server.out)!r})")
 
-        server = Program([bins.pipeline_server, local_endpoint()])
+        server, _ = start_bound([bins.pipeline_server, ENDPOINT])
         server.write("no worker takes this\n")
         server.wait_blocked("poll")
         server.stop_with(signum, "waiting for a worker to send to",
@@ -630,7 +755,7 @@ def case_signals(bins, ctx):
         push = ctx.socket(zmq.PUSH)
         push_port = push.bind_to_random_port("tcp://127.0.0.1")
         worker = Program([bins.pipeline_worker, f"tcp://127.0.0.1:{push_port}",
-                          local_endpoint()])
+                          refused_endpoint()])
         push.send(b"for nobody")
         worker.wait_output(b"forwarding...\n")
         worker.wait_blocked("poll")
@@ -638,8 +763,7 @@ def case_signals(bins, ctx):
                          settled=True)
         push.close()
 
-        endpoint = local_endpoint()
-        client = Program([bins.pipeline_client, endpoint])
+        client, endpoint = start_bound([bins.pipeline_client, ENDPOINT])
         push = ctx.socket(zmq.PUSH)
         push.connect(endpoint)
         push.send(b"one")
@@ -654,17 +778,21 @@ def case_storm(bins, ctx):
     on a busy machine a signal sent right after start-up can land in a
     libzmq thread that has not yet blocked signals, and then read(2) on
     stdin is never interrupted (see /work/notes/bugs.md, H3)."""
-    kinds = [(bins.reqrep_client, PROMPT_REQ),
-             (bins.pubsub_server, PROMPT_PUB),
-             (bins.pipeline_server, PROMPT_PUB)]
+    kinds = [(bins.reqrep_client, PROMPT_REQ, False),
+             (bins.pubsub_server, PROMPT_PUB, True),
+             (bins.pipeline_server, PROMPT_PUB, True)]
     rounds = 40
     problems = []
 
     def run(first):
         for i in range(rounds):
-            exe, prompt = kinds[(first + i) % len(kinds)]
+            exe, prompt, binds = kinds[(first + i) % len(kinds)]
+            program = None
             try:
-                program = Program([exe, local_endpoint()])
+                if binds:
+                    program, _ = start_bound([exe, ENDPOINT])
+                else:
+                    program = Program([exe, refused_endpoint()])
                 program.wait_output(prompt)
                 program.wait_blocked("read stdin")
                 program.proc.send_signal(signal.SIGINT)
@@ -673,7 +801,8 @@ def case_storm(bins, ctx):
                     problems.append(f"{program.name}: status {rc}")
             except Failure as failure:
                 problems.append(str(failure))
-                program.proc.kill()
+                if program:
+                    program.proc.kill()
 
     runners = [threading.Thread(target=run, args=(k,)) for k in range(4)]
     for runner in runners:
@@ -712,16 +841,17 @@ def case_leaks(bins, ctx):
               f"{bytes(program.err)!r})")
 
     def start(name, *args):
-        program = Program(wrap + [getattr(bins, name)] + list(args))
-        program.name = name
-        return program
+        return Program(wrap + [getattr(bins, name)] + list(args), name)
+
+    def start_binding(name, *args):
+        return start_bound(wrap + [getattr(bins, name)] + list(args), slow,
+                           name)
 
     def recv_slow(sock):
         check(sock.poll(int(slow * 1000)), "a message within 30 s")
         return sock.recv()
 
-    endpoint = local_endpoint()
-    server = start("reqrep_server", endpoint)
+    server, endpoint = start_binding("reqrep_server", ENDPOINT)
     req = ctx.socket(zmq.REQ)
     req.connect(endpoint)
     req.send(b"x")
@@ -737,8 +867,7 @@ def case_leaks(bins, ctx):
     client.wait_output(PROMPT_REQ, 2, slow)
     stop(client, "read stdin")
 
-    endpoint = local_endpoint()
-    server = start("pubsub_server", "-w", "1", endpoint)
+    server, endpoint = start_binding("pubsub_server", "-w", "1", ENDPOINT)
     sub = ctx.socket(zmq.SUB)
     sub.setsockopt(zmq.SUBSCRIBE, b"")
     sub.connect(endpoint)
@@ -758,8 +887,7 @@ def case_leaks(bins, ctx):
         client.wait_output(b"response: 123 x\n", 1, slow)
         stop(client, "poll")
 
-    endpoint = local_endpoint()
-    server = start("pipeline_server", endpoint)
+    server, endpoint = start_binding("pipeline_server", ENDPOINT)
     pull = ctx.socket(zmq.PULL)
     pull.connect(endpoint)
     server.write("x\n")
@@ -777,8 +905,7 @@ def case_leaks(bins, ctx):
     recv_slow(pull)
     stop(worker, "poll")
 
-    endpoint = local_endpoint()
-    client = start("pipeline_client", endpoint)
+    client, endpoint = start_binding("pipeline_client", ENDPOINT)
     push = ctx.socket(zmq.PUSH)
     push.connect(endpoint)
     push.send(b"x")
@@ -787,7 +914,8 @@ def case_leaks(bins, ctx):
 
 
 # ---------------------------------------------------------------------------
-# errors: a bad endpoint or a port in use gives one clear line, status > 0
+# errors: a bad endpoint or a port in use gives one clear line, status > 0;
+# a bad option gives the usage, status 2
 
 def fails_clearly(argv, endpoint, reason):
     program = Program(argv)
@@ -802,7 +930,7 @@ def fails_clearly(argv, endpoint, reason):
 
 def case_errors(bins, ctx):
     bad = "tcp://*:notaport"
-    good = local_endpoint()
+    good = refused_endpoint()
     for argv in ([bins.reqrep_server, bad], [bins.reqrep_client, bad],
                  [bins.pubsub_server, bad], [bins.pubsub_server, "-w", "1",
                                              bad],
@@ -818,6 +946,33 @@ def case_errors(bins, ctx):
                  "pipeline_client"):
         fails_clearly([getattr(bins, name), in_use], in_use,
                       "Address already in use")
+    taken.close()
+
+    # -h and --help print the usage on stdout, status 0; an option a program
+    # does not know, or a bad -w value, prints it on stderr, status 2.
+    for name in TUTORIAL:
+        for args in (["--help"], ["-h"]):
+            usage_is(bins, name, args, 0)
+        usage_is(bins, name, ["--no-such-option"], 2)
+    usage_is(bins, "pubsub_server", ["-w", "1", "--help"], 0)
+    for value in (["abc"], ["-1"], ["2x"], [" 2"], [""], ["1234567890"], []):
+        usage_is(bins, "pubsub_server", ["-w"] + value, 2)
+
+
+def usage_is(bins, name, args, status):
+    """Runs the program with args; checks it prints one usage line, on
+    stdout for status 0, on stderr otherwise, and exits with status."""
+    program = Program([getattr(bins, name)] + args)
+    rc = program.wait_exit()
+    words = shlex.join([name] + args)
+    check(rc == status, f"{words}: exits with status {status} (got {rc})")
+    shown, other = ((program.out, program.err) if status == 0 else
+                    (program.err, program.out))
+    where = "stdout" if status == 0 else "stderr"
+    check(shown.startswith(f"usage: {name} ".encode()) and
+          shown.count(b"\n") == 1 and shown.endswith(b"\n") and other == b"",
+          f"{words}: one usage line on {where} and nothing else (got stdout "
+          f"{bytes(program.out)!r}, stderr {bytes(program.err)!r})")
 
 
 CASES = {"reqrep": case_reqrep, "pubsub": case_pubsub,
@@ -845,6 +1000,8 @@ def main():
     finally:
         Program.kill_all()
         ctx.close()
+        for holder in _refusing:
+            holder.close()
     return 0
 
 

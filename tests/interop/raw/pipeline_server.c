@@ -24,6 +24,12 @@ on_signal (int signum)
 int
 main (int argc, char **argv)
 {
+    if (argc > 1 && argv[1][0] == '-') { // -h, --help, or a mistake
+        int help = !strcmp (argv[1], "-h") || !strcmp (argv[1], "--help");
+        fputs ("usage: pipeline_server [endpoint]  (default tcp://*:5557)\n",
+               help ? stdout : stderr);
+        return help ? 0 : 2;
+    }
     const char *endpoint = argc > 1 ? argv[1] : "tcp://*:5557";
     // No SA_RESTART, so that a signal ends a blocking libzmq call (EINTR).
     struct sigaction action;
@@ -55,8 +61,11 @@ main (int argc, char **argv)
     int rc = 0;
     while (rc != -1 && !interrupted) {
         printf ("enter the message to publish: ");
-        if (getline (&line, &size, stdin) == -1)
-            break; // end of input, or Ctrl-C (EINTR)
+        if (getline (&line, &size, stdin) == -1) {
+            if (interrupted) // Ctrl-C (EINTR): end the prompt's line
+                printf ("\n");
+            break; // or end of input
+        }
         char *text = line + strspn (line, " \t\n\v\f\r"); // Python's strip ()
         size_t n = strlen (text);
         while (n > 0 && isspace ((unsigned char)text[n - 1]))

@@ -23,6 +23,13 @@ on_signal (int signum)
 int
 main (int argc, char **argv)
 {
+    if (argc > 1 && argv[1][0] == '-') { // -h, --help, or a mistake
+        int help = !strcmp (argv[1], "-h") || !strcmp (argv[1], "--help");
+        fputs ("usage: pipeline_worker [pull-endpoint [push-endpoint]]  "
+               "(default tcp://127.0.0.1:5557 tcp://127.0.0.1:5558)\n",
+               help ? stdout : stderr);
+        return help ? 0 : 2;
+    }
     const char *from = argc > 1 ? argv[1] : "tcp://127.0.0.1:5557";
     const char *to = argc > 2 ? argv[2] : "tcp://127.0.0.1:5558";
     // No SA_RESTART, so that a signal ends a blocking libzmq call (EINTR).

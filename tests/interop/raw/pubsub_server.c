@@ -25,8 +25,19 @@ on_signal (int signum)
 int
 main (int argc, char **argv)
 {
+    // -w N takes N in digits only (at most 9); -h or --help prints the usage.
     int first = argc > 2 && strcmp (argv[1], "-w") == 0 ? 3 : 1;
-    int wanted = first == 3 ? atoi (argv[2]) : 0;
+    size_t digits = first == 3 ? strspn (argv[2], "0123456789") : 1;
+    int bad_n = digits == 0 || digits > 9 || (first == 3 && argv[2][digits]);
+    if (bad_n || (argc > first && argv[first][0] == '-')) {
+        int help = !bad_n && (!strcmp (argv[first], "-h") ||
+                              !strcmp (argv[first], "--help"));
+        fputs ("usage: pubsub_server [-w N] [endpoint]  (wait for N "
+               "subscriptions; default tcp://*:5555)\n",
+               help ? stdout : stderr);
+        return help ? 0 : 2;
+    }
+    int wanted = first == 3 ? (int)strtol (argv[2], NULL, 10) : 0;
     const char *endpoint = argc > first ? argv[first] : "tcp://*:5555";
     // No SA_RESTART, so that a signal ends a blocking libzmq call (EINTR).
     struct sigaction action;
@@ -71,8 +82,11 @@ main (int argc, char **argv)
     size_t size = 0;
     while (rc != -1 && !interrupted) {
         printf ("enter the message to publish: ");
-        if (getline (&line, &size, stdin) == -1)
-            break; // end of input, or Ctrl-C (EINTR)
+        if (getline (&line, &size, stdin) == -1) {
+            if (interrupted) // Ctrl-C (EINTR): end the prompt's line
+                printf ("\n");
+            break; // or end of input
+        }
         char *text = line + strspn (line, " \t\n\v\f\r"); // Python's strip ()
         size_t n = strlen (text);
         while (n > 0 && isspace ((unsigned char)text[n - 1]))

@@ -23,6 +23,12 @@ on_signal (int signum)
 int
 main (int argc, char **argv)
 {
+    if (argc > 1 && argv[1][0] == '-') { // -h, --help, or a mistake
+        int help = !strcmp (argv[1], "-h") || !strcmp (argv[1], "--help");
+        fputs ("usage: reqrep_server [endpoint]  (default tcp://*:5555)\n",
+               help ? stdout : stderr);
+        return help ? 0 : 2;
+    }
     const char *endpoint = argc > 1 ? argv[1] : "tcp://*:5555";
     // No SA_RESTART, so that a signal ends a blocking libzmq call (EINTR).
     struct sigaction action;
