@@ -54,10 +54,19 @@ main (int argc, char **argv)
         printf ("forwarding...\n");
         rc = zpat_send_msg (sender, msg); // the same bytes, every frame
     }
-    if (!zpat_interrupted ()) // Ctrl-C and SIGTERM end it cleanly
+    int stopped = zpat_interrupted (); // Ctrl-C and SIGTERM end it cleanly
+    if (!stopped)
         fprintf (stderr, "pipeline_worker: %s\n", zpat_strerror (errno));
+    else if (zpat_msg_count (msg) > 0) {
+        // Ctrl-C came while a job was in hand (its send was waiting for the
+        // client): acknowledge the signal and still pass the job on, for at
+        // most 100 ms, so that leaving loses no work.
+        zpat_clear_interrupt ();
+        zpat_set_send_timeout_ms (sender, 100);
+        zpat_send_msg (sender, msg);
+    }
     zpat_msg_destroy (&msg);
     zpat_push_destroy (&sender);
     zpat_pull_destroy (&receiver);
-    return !zpat_interrupted ();
+    return !stopped;
 }
