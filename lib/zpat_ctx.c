@@ -20,7 +20,11 @@ atomic_uint zpat__slow; // ZPAT__SLOW_ENDED is s_shut, read without the lock
 static bool s_shut;     // zpat_shutdown () or exit has ended s_ctx
 static bool s_exited;   // the exit handler has run: no new context
 static zpat_socket_t *s_live; // every socket not yet destroyed
-static bool s_threads;        // libzmq has started the context's threads
+// In a fork () child: the objects and the context inherited from the
+// parent, kept only so that they stay reachable (valgrind) until destroyed.
+static zpat_socket_t *s_inherited;
+static void *volatile s_inherited_ctx; // volatile: written, never read
+static bool s_threads; // libzmq has started the context's threads
 // A socket czmq counts as open, made with each context: while it is open,
 // czmq's exit handler does not wait in zmq_ctx_term () (which would wait
 // forever for a socket some thread is still inside at exit). Closed as soon
@@ -109,13 +113,8 @@ s_at_exit (void)
         struct timespec pause = {0, 1000 * 1000};
         nanosleep (&pause, NULL);
     }
-    for (zpat_socket_t *it = s_live; it;) {
-        zpat_socket_t *next = it->next;
-        it->linked = false;
-        it->prev = it->next = NULL;
-        it = next;
-    }
-    s_live = NULL;
+    // The objects stay listed (handles closed) until their owners destroy
+    // them, if ever.
     if (s_pin && stuck == 0) {
         zsys_close (s_pin, NULL, 0);
         s_pin = NULL;
@@ -147,15 +146,22 @@ s_fork_parent (void)
 static void
 s_fork_child (void)
 {
-    for (zpat_socket_t *it = s_live; it;) {
-        zpat_socket_t *next = it->next;
+    zpat_socket_t *last = NULL;
+    for (zpat_socket_t *it = s_live; it; it = it->next) {
         it->tag = ZPAT__TAG_FORKED;
         it->handle = NULL;
-        it->linked = false;
-        it->prev = it->next = NULL;
-        it = next;
+        last = it;
+    }
+    // The inherited objects join those of earlier generations.
+    if (last) {
+        last->next = s_inherited;
+        if (s_inherited)
+            s_inherited->prev = last;
+        s_inherited = s_live;
     }
     s_live = NULL;
+    if (s_ctx)
+        s_inherited_ctx = s_ctx;
     s_ctx = NULL;
     s_pin = NULL;
     s_shut = false;
@@ -293,10 +299,12 @@ zpat__ctx_close (zpat_socket_t *core)
         core->handle = NULL;
     }
     if (core->linked) {
+        zpat_socket_t **head =
+            core->tag == ZPAT__TAG_FORKED ? &s_inherited : &s_live;
         if (core->prev)
             core->prev->next = core->next;
         else
-            s_live = core->next;
+            *head = core->next;
         if (core->next)
             core->next->prev = core->prev;
         core->linked = false;
