@@ -332,6 +332,22 @@ START_TEST (failed_constructor_leaves_nothing_bound)
 }
 END_TEST
 
+// A bind to a host that cannot be resolved, or to a name that is no
+// interface here, says so (libzmq's own ENODEV reads "No such device").
+START_TEST (unresolvable_bind_host_fails_with_enohost)
+{
+    NULL_WITH (ZPAT_ENOHOST,
+               zpat_pull_new ("tcp://no-such-host.invalid:5555", NULL));
+    zpat_rep_t *rep = zpat_rep_new (NULL, NULL);
+    ck_assert_ptr_nonnull (rep);
+    FAILS_WITH (ZPAT_ENOHOST, zpat_bind (rep, "tcp://nosuchiface0:5555"));
+    ck_assert_ptr_null (strstr (zpat_strerror (ZPAT_ENOHOST), "device"));
+    // The object is unharmed.
+    ck_assert_int_eq (zpat_bind (rep, "tcp://127.0.0.1:*"), 0);
+    zpat_rep_destroy (&rep);
+}
+END_TEST
+
 START_TEST (port_in_use_fails_with_eaddrinuse)
 {
     zpat_pull_t *first = zpat_pull_new ("tcp://127.0.0.1:*", NULL);
@@ -888,28 +904,20 @@ END_TEST
 
 START_TEST (strerror_covers_every_code)
 {
-    const int codes[] = {ZPAT_ESUBLEN,
-                         ZPAT_EFRAMES,
-                         ZPAT_EFSM,
-                         ZPAT_ETERM,
-                         EAGAIN,
-                         EINVAL,
-                         EINTR,
-                         EMSGSIZE,
-                         EADDRINUSE,
-                         0,
-                         -1,
-                         123456789,
-                         ZPAT_ERRNO_BASE,
-                         ZPAT_ERRNO_BASE + 99};
+    const int codes[] = {
+        ZPAT_ESUBLEN, ZPAT_EFRAMES, ZPAT_EFORKED,    ZPAT_ENOHOST,
+        ZPAT_EFSM,    ZPAT_ETERM,   EAGAIN,          EINVAL,
+        EINTR,        EMSGSIZE,     EADDRINUSE,      0,
+        -1,           123456789,    ZPAT_ERRNO_BASE, ZPAT_ERRNO_BASE + 99};
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
         const char *text = zpat_strerror (codes[i]);
         ck_assert_msg (text && *text, "no text for %d", codes[i]);
     }
     // zpat's and libzmq's codes have texts of their own, not "unknown".
     const char *unknown = zpat_strerror (123456789);
-    const int own[] = {ZPAT_ESUBLEN, ZPAT_EFRAMES, ZPAT_EFSM, ZPAT_ETERM};
-    for (size_t i = 0; i < 4; i++) {
+    const int own[] = {ZPAT_ESUBLEN, ZPAT_EFRAMES, ZPAT_EFSM,
+                       ZPAT_ETERM,   ZPAT_EFORKED, ZPAT_ENOHOST};
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
         ck_assert_str_ne (zpat_strerror (own[i]), unknown);
         for (size_t j = 0; j < i; j++)
             ck_assert_str_ne (zpat_strerror (own[i]), zpat_strerror (own[j]));
@@ -943,6 +951,7 @@ errors_suite (void)
                          BAD_ENDPOINTS);
     tcase_add_test (tc, failed_constructor_leaves_nothing_bound);
     tcase_add_test (tc, port_in_use_fails_with_eaddrinuse);
+    tcase_add_test (tc, unresolvable_bind_host_fails_with_enohost);
     suite_add_tcase (suite, tc);
 
     tc = tcase_create ("roles");
