@@ -82,22 +82,21 @@ static void
 s_at_exit (void)
 {
     pthread_mutex_lock (&s_lock);
-    bool first = !s_exited;
+    bool again = s_exited;
     s_exited = true;
-    if (!first || !s_ctx) {
+    if (again || !s_ctx) {
         pthread_mutex_unlock (&s_lock);
         return;
     }
     atomic_fetch_or (&zpat__slow, ZPAT__SLOW_ENDED);
-    if (!s_shut)
-        zmq_ctx_shutdown (s_ctx);
-    s_shut = true;
     s_barrier_everywhere ();
     // A socket seen idle once is done with libzmq: any call that marks it
-    // busy from now on sees ZPAT__SLOW_ENDED and keeps out.
+    // busy from now on sees ZPAT__SLOW_ENDED and keeps out. The idle ones
+    // are closed before the context is ended, as a program that destroys
+    // them would: ending it first loses the end of a burst still queued.
     int64_t deadline = zpat__clock_ms () + EXIT_WAIT_MS;
     size_t stuck;
-    while (true) {
+    for (bool first = true;; first = false) {
         stuck = 0;
         for (zpat_socket_t *it = s_live; it; it = it->next) {
             if (!it->handle)
@@ -108,6 +107,10 @@ s_at_exit (void)
             } else
                 stuck++;
         }
+        // Then the calls blocked in other threads wake with ZPAT_ETERM.
+        if (first && stuck && !s_shut)
+            zmq_ctx_shutdown (s_ctx);
+        s_shut = true;
         if (stuck == 0 || zpat__clock_ms () >= deadline)
             break;
         struct timespec pause = {0, 1000 * 1000};
