@@ -72,6 +72,8 @@ struct zpat_socket {
     bool replying;            // REP: a request was received, not yet answered
     bool inproc;              // attached to an inproc:// endpoint
     bool interrupted; // a stray signal cut a fast path's wait: wait on once
+    bool tried;       // a fast path just found nothing, signals being caught:
+                      // the general path's wait need not try again first
     // Non-zero while a call may be inside libzmq on this socket, so that the
     // exit handler closes only sockets no other thread is using (see
     // zpat__socket_enter). Written by the owning thread, read at exit.
@@ -210,7 +212,11 @@ zpat_socket_t *zpat__socket_new (zpat__role_t role, size_t size,
                                  const zpat_options_t *opts, size_t opts_size);
 int zpat__socket_attach (zpat_socket_t *self, const char *endpoints);
 int zpat__socket_destroy (zpat_socket_t *self, zpat__role_t role);
-int zpat__socket_poll (zpat_socket_t *self, short events, int timeout_ms);
+// Waits until the socket is ready for events, the signal pipe fires, or
+// timeout_ms (-1 forever) runs out: 1 ready, 0 timed out, -1 with EINTR or
+// ZPAT_ETERM. fresh: a non-blocking send or receive just failed on self.
+int zpat__socket_poll (zpat_socket_t *self, short events, int timeout_ms,
+                       bool fresh);
 int zpat__socket_recv_kept (zpat_socket_t *self);
 
 // A receive that drops messages it must not deliver keeps to its timeout:

@@ -112,7 +112,7 @@ s_wait_subscriptions (zpat_pub_t *self, int count, int timeout_ms)
             if (left <= 0)
                 return zpat__fail (EAGAIN);
         }
-        int rc = zpat__socket_poll (&self->sock, ZMQ_POLLIN, left);
+        int rc = zpat__socket_poll (&self->sock, ZMQ_POLLIN, left, false);
         if (rc == -1)
             return -1;
         if (rc == 0)

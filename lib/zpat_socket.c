@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <time.h>
+#include <poll.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <linux/netlink.h>
@@ -674,34 +675,56 @@ zpat__socket_destroy (zpat_socket_t *self, zpat__role_t role)
 // timeout_ms (-1 forever) runs out. Returns 1 ready, 0 timed out, or -1 with
 // EINTR or ZPAT_ETERM.
 int
-zpat__socket_poll (zpat_socket_t *self, short events, int timeout_ms)
+zpat__socket_poll (zpat_socket_t *self, short events, int timeout_ms,
+                   bool fresh)
 {
+    // The socket's own descriptor, polled with the signal pipe by poll (2)
+    // itself: zmq_poll () costs about a thousand instructions more per wait.
+    // The descriptor only says "look again" (edge-triggered), so ZMQ_EVENTS
+    // is read before every poll (), and reading it is what re-arms it; a
+    // send or receive that just failed for want of room or a message (fresh)
+    // has done the same.
+    int fd;
+    size_t fd_size = sizeof fd;
+    if (zmq_getsockopt (self->handle, ZMQ_FD, &fd, &fd_size) == -1)
+        return -1;
     int64_t deadline = timeout_ms < 0 ? -1 : zpat__clock_ms () + timeout_ms;
-    while (true) {
-        zmq_pollitem_t items[2] = {
-            {self->handle, 0, events, 0},
-            {NULL, zpat__signal_fd (), ZMQ_POLLIN, 0},
+    int ready;
+    size_t ready_size = sizeof ready;
+    for (;; fresh = false) {
+        if (!fresh) {
+            if (zmq_getsockopt (self->handle, ZMQ_EVENTS, &ready,
+                                &ready_size) == -1)
+                return -1;
+            if (ready & events)
+                return 1;
+        }
+        struct pollfd items[2] = {
+            {fd, POLLIN, 0},
+            {zpat__signal_fd (), POLLIN, 0},
         };
-        int count = items[1].fd == -1 ? 1 : 2;
+        nfds_t count = items[1].fd == -1 ? 1 : 2;
         if (count == 2 && zpat_interrupted ())
             return zpat__fail (EINTR);
-        long wait = -1;
+        int wait = -1;
         if (deadline >= 0) {
-            wait = (long)(deadline - zpat__clock_ms ());
-            if (wait < 0)
-                wait = 0;
+            int64_t left = deadline - zpat__clock_ms ();
+            wait = left < 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
         }
-        int rc = zmq_poll (items, count, wait);
+        int rc = poll (items, count, wait);
         if (rc == -1 && errno == EINTR && !zpat_interrupted ())
             continue; // a signal zpat was not asked to catch
         if (rc == -1)
             return -1;
-        if (items[0].revents & events)
-            return 1;
         if (count == 2 && (items[1].revents || zpat_interrupted ()))
             return zpat__fail (EINTR);
-        if (deadline >= 0 && zpat__clock_ms () >= deadline)
-            return 0;
+        if (rc == 0 && deadline >= 0 && zpat__clock_ms () >= deadline) {
+            // One last look: what woke libzmq may not have woken us.
+            if (zmq_getsockopt (self->handle, ZMQ_EVENTS, &ready,
+                                &ready_size) == -1)
+                return -1;
+            return (ready & events) ? 1 : 0;
+        }
     }
 }
 
@@ -723,6 +746,8 @@ zpat__socket_transfer_wait (zpat_socket_t *self, zmq_msg_t *frame, int flags,
     // already made the one blocking call, and a signal zpat was not asked to
     // catch interrupted it; or zpat catches signals.
     self->interrupted = false;
+    bool tried = self->tried;
+    self->tried = false;
     bool catching = zpat__signal_fd () != -1;
     if (!first) {
         // A later frame is already there: just go again.
@@ -740,19 +765,23 @@ zpat__socket_transfer_wait (zpat_socket_t *self, zmq_msg_t *frame, int flags,
     int timeout =
         sending ? self->opts.send_timeout_ms : self->opts.recv_timeout_ms;
     int64_t deadline = timeout < 0 ? -1 : zpat__clock_ms () + timeout;
-    while (true) {
-        int rc = sending
-                     ? zmq_msg_send (frame, self->handle, flags | ZMQ_DONTWAIT)
-                     : zmq_msg_recv (frame, self->handle, flags | ZMQ_DONTWAIT);
-        if (rc >= 0 || errno != EAGAIN)
-            return rc;
+    for (;; tried = false) {
+        if (!tried) {
+            int rc =
+                sending
+                    ? zmq_msg_send (frame, self->handle, flags | ZMQ_DONTWAIT)
+                    : zmq_msg_recv (frame, self->handle, flags | ZMQ_DONTWAIT);
+            if (rc >= 0 || errno != EAGAIN)
+                return rc;
+        }
         int left = -1;
         if (deadline >= 0) {
             left = (int)(deadline - zpat__clock_ms ());
             if (left <= 0)
                 return zpat__fail (EAGAIN);
         }
-        rc = zpat__socket_poll (self, sending ? ZMQ_POLLOUT : ZMQ_POLLIN, left);
+        int rc = zpat__socket_poll (self, sending ? ZMQ_POLLOUT : ZMQ_POLLIN,
+                                    left, true);
         if (rc == -1)
             return -1;
         if (rc == 0)
@@ -838,7 +867,8 @@ static bool __attribute__ ((noinline)) s_send_fast_miss (zpat_socket_t *self)
     }
     // Read again rather than kept across the call: if it changed meanwhile,
     // the general path sorts it out.
-    return (zpat__slow_word () & ZPAT__SLOW_SIGNALS) && errno == EAGAIN;
+    self->tried = (zpat__slow_word () & ZPAT__SLOW_SIGNALS) && errno == EAGAIN;
+    return self->tried;
 }
 
 int
@@ -1156,7 +1186,7 @@ zpat__socket_wait_rest (zpat_socket_t *self, int64_t start_ms)
     } else if (timeout == 0)
         wait = 0; // no waiting: only a message already there
 
-    int rc = zpat__socket_poll (self, ZMQ_POLLIN, wait);
+    int rc = zpat__socket_poll (self, ZMQ_POLLIN, wait, false);
     if (rc == 0)
         return zpat__fail (EAGAIN);
     return rc == 1 ? 0 : -1;
@@ -1221,8 +1251,11 @@ s_recv_fast_miss (zpat_socket_t *self, int rc)
     }
     // A receive that must not wait found nothing: the general path waits.
     // (The slow word is read again rather than kept across the call.)
-    int flags = self->recv_flags | (int)(zpat__slow_word () & FAST_MAX);
-    return (flags & ZMQ_DONTWAIT) && errno == EAGAIN ? -2 : -1;
+    unsigned signals = zpat__slow_word () & ZPAT__SLOW_SIGNALS;
+    if (errno != EAGAIN || !(signals || self->recv_flags & ZMQ_DONTWAIT))
+        return -1;
+    self->tried = signals != 0; // the general path's wait polls at once
+    return -2;
 }
 
 // The fast receive: one zmq_msg_recv into self->frame, with the flags
