@@ -1,7 +1,7 @@
 // test_framing.c - what goes in comes out: empty and 1 MiB frames, 100-frame
 // multipart messages, UTF-8 text, NUL bytes, formatted text, receive buffers
-// that are too small, multipart messages on single-frame calls, and
-// zero-copy frames.
+// that are too small, multipart messages on single-frame calls, dropping
+// the messages those calls keep (zpat_discard), and zero-copy frames.
 // SPDX-License-Identifier: MPL-2.0
 
 #include <zpat.h>
@@ -455,6 +455,195 @@ START_TEST (multipart_on_single_frame_calls_fails_with_eframes_and_is_kept)
 END_TEST
 
 // ---------------------------------------------------------------------------
+// Dropping a kept message: zpat_discard
+
+START_TEST (discard_drops_a_message_refused_for_size)
+{
+    pair_t pair = s_pair_new (s_transports[_i]);
+    unsigned char big[100];
+    s_fill (big, sizeof big, 11);
+    ck_assert_int_eq (zpat_send (pair.push, big, sizeof big), 0);
+    ck_assert_int_eq (zpat_send_str (pair.push, "next"), 0);
+    char buf[10];
+    errno = 0;
+    ck_assert_int_eq (zpat_recv (pair.pull, buf, sizeof buf), -1);
+    ck_assert_int_eq (errno, EMSGSIZE);
+    ck_assert_int_eq (zpat_discard (pair.pull), 1);
+    // The next receive returns the message after it.
+    char *text = zpat_recv_str (pair.pull);
+    ck_assert_msg (text, "recv_str after discard: %s", zpat_strerror (errno));
+    ck_assert_str_eq (text, "next");
+    zpat_str_free (&text);
+    // Nothing kept any more.
+    ck_assert_int_eq (zpat_discard (pair.pull), 0);
+    s_pair_destroy (&pair);
+}
+END_TEST
+
+START_TEST (discard_drops_a_multipart_message_refused_as_one_frame)
+{
+    pair_t pair = s_pair_new (s_transports[_i]);
+    zpat_frame_t frames[3] = {{"one", 3}, {"two", 3}, {"three", 5}};
+    ck_assert_int_eq (zpat_send_frames (pair.push, frames, 3), 0);
+    ck_assert_int_eq (zpat_send_frames (pair.push, frames, 2), 0);
+    ck_assert_int_eq (zpat_send_str (pair.push, "single"), 0);
+
+    errno = 0;
+    ck_assert_ptr_null (zpat_recv_str (pair.pull));
+    ck_assert_int_eq (errno, ZPAT_EFRAMES);
+    ck_assert_int_eq (zpat_discard (pair.pull), 1);
+    // The second multipart message is not the one dropped: it is refused
+    // in turn (by zpat_recv this time), and dropped in turn.
+    char buf[64];
+    errno = 0;
+    ck_assert_int_eq (zpat_recv (pair.pull, buf, sizeof buf), -1);
+    ck_assert_int_eq (errno, ZPAT_EFRAMES);
+    ck_assert_int_eq (zpat_discard (pair.pull), 1);
+    char *text = zpat_recv_str (pair.pull);
+    ck_assert_msg (text, "recv_str after discard: %s", zpat_strerror (errno));
+    ck_assert_str_eq (text, "single");
+    zpat_str_free (&text);
+    ck_assert_int_eq (zpat_discard (pair.pull), 0);
+    s_pair_destroy (&pair);
+}
+END_TEST
+
+// With nothing kept, zpat_discard returns 0 at once, whatever the receive
+// timeout, and leaves a message that is waiting to be received.
+START_TEST (discard_with_nothing_kept_consumes_nothing)
+{
+    pair_t pair = s_pair_new (s_transports[_i]);
+    ck_assert_int_eq (zpat_set_recv_timeout_ms (pair.pull, ZPAT_WAIT_FOREVER),
+                      0);
+    long long start = tu_now_ms ();
+    ck_assert_int_eq (zpat_discard (pair.pull), 0);
+    ck_assert_int_lt (tu_now_ms () - start, 1000);
+    ck_assert_int_eq (zpat_set_recv_timeout_ms (pair.pull, 5000), 0);
+
+    // "first" arriving means "waiting", sent with it, has most likely
+    // arrived too; over inproc:// it certainly has.
+    ck_assert_int_eq (zpat_send_str (pair.push, "first"), 0);
+    ck_assert_int_eq (zpat_send_str (pair.push, "waiting"), 0);
+    char *text = zpat_recv_str (pair.pull);
+    ck_assert_str_eq (text, "first");
+    zpat_str_free (&text);
+    ck_assert_int_eq (zpat_discard (pair.pull), 0);
+    text = zpat_recv_str (pair.pull);
+    ck_assert_msg (text, "the waiting message is gone: %s",
+                   zpat_strerror (errno));
+    ck_assert_str_eq (text, "waiting");
+    zpat_str_free (&text);
+
+    // A kept message that a later receive took is not kept any more.
+    ck_assert_int_eq (zpat_send_str (pair.push, "kept, then taken"), 0);
+    ck_assert_int_eq (zpat_send_str (pair.push, "after"), 0);
+    char buf[4];
+    errno = 0;
+    ck_assert_int_eq (zpat_recv (pair.pull, buf, sizeof buf), -1);
+    ck_assert_int_eq (errno, EMSGSIZE);
+    text = zpat_recv_str (pair.pull);
+    ck_assert_str_eq (text, "kept, then taken");
+    zpat_str_free (&text);
+    ck_assert_int_eq (zpat_discard (pair.pull), 0);
+    text = zpat_recv_str (pair.pull);
+    ck_assert_msg (text, "the message after is gone: %s",
+                   zpat_strerror (errno));
+    ck_assert_str_eq (text, "after");
+    zpat_str_free (&text);
+    s_pair_destroy (&pair);
+}
+END_TEST
+
+START_TEST (discard_refuses_null_and_roles_that_do_not_receive)
+{
+    errno = 0;
+    ck_assert_int_eq (zpat_socket_discard (NULL), -1);
+    ck_assert_int_eq (errno, EINVAL);
+    pair_t pair = s_pair_new ("inproc");
+    errno = 0;
+    ck_assert_int_eq (zpat_socket_discard (zpat_socket (pair.push)), -1);
+    ck_assert_int_eq (errno, EINVAL);
+    zpat_pub_t *pub = zpat_pub_new ("inproc://zpat-framing-discard-pub", NULL);
+    ck_assert_ptr_nonnull (pub);
+    errno = 0;
+    ck_assert_int_eq (zpat_socket_discard (zpat_socket (pub)), -1);
+    ck_assert_int_eq (errno, EINVAL);
+    zpat_pub_destroy (&pub);
+    s_pair_destroy (&pair);
+}
+END_TEST
+
+// A SUB: a message of three frames refused by recv_topic, dropped.
+START_TEST (discard_on_a_subscriber)
+{
+    char endpoint[128];
+    zpat_options_t opts = {.recv_timeout_ms = 5000};
+    zpat_pub_t *pub =
+        zpat_pub_new (tu_endpoint (endpoint, sizeof endpoint, "inproc"), NULL);
+    ck_assert_ptr_nonnull (pub);
+    zpat_sub_t *sub = zpat_sub_new (endpoint, "", &opts);
+    ck_assert_ptr_nonnull (sub);
+    ck_assert_int_eq (zpat_pub_wait_subscriptions (pub, 1, 5000), 1);
+    zpat_frame_t frames[3] = {{"topic", 5}, {"a", 1}, {"b", 1}};
+    ck_assert_int_eq (zpat_send_frames (pub, frames, 3), 0);
+    ck_assert_int_eq (zpat_pub_send_topic (pub, "topic", "data", 4), 0);
+    char *topic = NULL, *payload = NULL;
+    errno = 0;
+    ck_assert_int_eq (zpat_sub_recv_topic (sub, &topic, &payload), -1);
+    ck_assert_int_eq (errno, ZPAT_EFRAMES);
+    ck_assert_int_eq (zpat_discard (sub), 1);
+    ck_assert_int_eq (zpat_sub_recv_topic (sub, &topic, &payload), 4);
+    ck_assert_str_eq (topic, "topic");
+    ck_assert_str_eq (payload, "data");
+    zpat_str_free (&topic);
+    zpat_str_free (&payload);
+    ck_assert_int_eq (zpat_discard (sub), 0);
+    zpat_sub_destroy (&sub);
+    zpat_pub_destroy (&pub);
+}
+END_TEST
+
+// A REP: a request dropped still wants its reply; once answered (with an
+// empty reply), the next request comes.
+START_TEST (discard_on_a_replier_still_owes_the_reply)
+{
+    char endpoint[128];
+    zpat_options_t opts = {.recv_timeout_ms = 5000, .send_timeout_ms = 5000};
+    zpat_rep_t *rep = zpat_rep_new (
+        tu_endpoint (endpoint, sizeof endpoint, s_transports[_i]), &opts);
+    ck_assert_ptr_nonnull (rep);
+    zpat_req_t *req = zpat_req_new (zpat_endpoint (rep), &opts);
+    ck_assert_ptr_nonnull (req);
+    zpat_frame_t frames[2] = {{"two", 3}, {"frames", 6}};
+    ck_assert_int_eq (zpat_send_frames (req, frames, 2), 0);
+    errno = 0;
+    ck_assert_ptr_null (zpat_recv_str (rep));
+    ck_assert_int_eq (errno, ZPAT_EFRAMES);
+    ck_assert_int_eq (zpat_discard (rep), 1);
+    ck_assert_int_eq (zpat_discard (rep), 0);
+    // The request is still to be answered.
+    char buf[16];
+    errno = 0;
+    ck_assert_int_eq (zpat_recv (rep, buf, sizeof buf), -1);
+    ck_assert_int_eq (errno, ZPAT_EFSM);
+    ck_assert_int_eq (zpat_send (rep, NULL, 0), 0);
+    ck_assert_int_eq (zpat_recv (req, buf, sizeof buf), 0);
+    // And the exchange goes on.
+    ck_assert_int_eq (zpat_send_str (req, "next"), 0);
+    char *text = zpat_recv_str (rep);
+    ck_assert_msg (text, "the next request: %s", zpat_strerror (errno));
+    ck_assert_str_eq (text, "next");
+    zpat_str_free (&text);
+    ck_assert_int_eq (zpat_send_str (rep, "ok"), 0);
+    text = zpat_recv_str (req);
+    ck_assert_str_eq (text, "ok");
+    zpat_str_free (&text);
+    zpat_req_destroy (&req);
+    zpat_rep_destroy (&rep);
+}
+END_TEST
+
+// ---------------------------------------------------------------------------
 // Zero-copy frames
 
 // The free function may run in a libzmq I/O thread, hence the atomics.
@@ -755,6 +944,21 @@ framing_suite (void)
     tcase_add_test (tc, failed_recv_msg_leaves_message_alone);
     tcase_add_loop_test (tc, one_message_serves_several_sockets, 0, TRANSPORTS);
     tcase_add_test (tc, inproc_size_limit_follows_changes_after_connect);
+    suite_add_tcase (suite, tc);
+
+    tc = tcase_create ("discard");
+    tcase_set_timeout (tc, 20);
+    tcase_add_loop_test (tc, discard_drops_a_message_refused_for_size, 0,
+                         TRANSPORTS);
+    tcase_add_loop_test (tc,
+                         discard_drops_a_multipart_message_refused_as_one_frame,
+                         0, TRANSPORTS);
+    tcase_add_loop_test (tc, discard_with_nothing_kept_consumes_nothing, 0,
+                         TRANSPORTS);
+    tcase_add_test (tc, discard_refuses_null_and_roles_that_do_not_receive);
+    tcase_add_test (tc, discard_on_a_subscriber);
+    tcase_add_loop_test (tc, discard_on_a_replier_still_owes_the_reply, 0,
+                         TRANSPORTS);
     suite_add_tcase (suite, tc);
 
     tc = tcase_create ("zero-copy");

@@ -1,7 +1,8 @@
 // test_signals.c - after zpat_catch_signals, SIGINT and SIGTERM end blocking
 // calls with EINTR within milliseconds, in the thread that took the signal
-// and in any other, and every later blocking call at once; other signals
-// interrupt nothing.
+// and in any other, and every later blocking call at once until
+// zpat_clear_interrupt acknowledges the signal (then calls wait and deliver
+// again, until the next one); other signals interrupt nothing.
 // SPDX-License-Identifier: MPL-2.0
 
 #include <zpat.h>
@@ -345,7 +346,7 @@ START_TEST (later_blocking_calls_fail_at_once_even_with_a_message_waiting)
     ck_assert_int_eq (zpat_send_str (push, "more"), -1);
     ck_assert_int_eq (errno, EINTR);
     ck_assert_int_lt (tu_now_ms () - start, WAKE_LIMIT_MS);
-    // It stays so: the flag is never cleared.
+    // It stays so until zpat_clear_interrupt ().
     ck_assert_int_ne (zpat_interrupted (), 0);
     zpat_push_destroy (&push);
     zpat_pull_destroy (&pull);
@@ -460,6 +461,259 @@ START_TEST (stray_signals_near_the_timeout_restart_the_wait_once)
 }
 END_TEST
 
+// ---------------------------------------------------------------------------
+// Acknowledging the signal: zpat_clear_interrupt
+
+// A PULL bound and a PUSH connected to it, over inproc://; the PULL waits
+// forever unless told otherwise.
+typedef struct {
+    zpat_pull_t *pull;
+    zpat_push_t *push;
+} pair_t;
+
+static pair_t
+s_pair_new (void)
+{
+    char endpoint[64];
+    pair_t pair;
+    pair.pull =
+        zpat_pull_new (tu_endpoint (endpoint, sizeof endpoint, "inproc"), NULL);
+    ck_assert_ptr_nonnull (pair.pull);
+    zpat_options_t opts = {.send_timeout_ms = 5000};
+    pair.push = zpat_push_new (endpoint, &opts);
+    ck_assert_ptr_nonnull (pair.push);
+    return pair;
+}
+
+static void
+s_pair_destroy (pair_t *pair)
+{
+    zpat_push_destroy (&pair->push);
+    zpat_pull_destroy (&pair->pull);
+}
+
+// Sends signum to this process: with raise () (to this thread) or with
+// kill (getpid ()) (to the process, as Ctrl-C and `kill` do). Returns once
+// the handler has run.
+static void
+s_signal_self (int signum, bool by_kill)
+{
+    if (by_kill)
+        ck_assert_int_eq (kill (getpid (), signum), 0);
+    else
+        ck_assert_int_eq (raise (signum), 0);
+    long long deadline = tu_now_ms () + 5000LL * tu_time_factor ();
+    while (!zpat_interrupted () && tu_now_ms () < deadline)
+        s_pause_ms (1);
+    ck_assert_msg (zpat_interrupted (), "%s never arrived", strsignal (signum));
+}
+
+// Asserts that a receive on pull fails with EINTR at once.
+static void
+s_assert_recv_interrupted (zpat_pull_t *pull, const char *when)
+{
+    long long start = tu_now_ms ();
+    char buf[16];
+    errno = 0;
+    int rc = zpat_recv (pull, buf, sizeof buf);
+    int error = errno;
+    long long took = tu_now_ms () - start;
+    ck_assert_msg (rc == -1 && error == EINTR, "recv %s: %d, %s", when, rc,
+                   zpat_strerror (error));
+    ck_assert_msg (took < WAKE_LIMIT_MS, "recv %s took %lld ms", when, took);
+}
+
+// Asserts that the pair works as if no signal had come: a message sent is
+// received (the goodbye), and a receive with a timeout of timeout_ms waits
+// it out and ends with EAGAIN, not EINTR.
+static void
+s_assert_pair_works (pair_t *pair, const char *text, int timeout_ms)
+{
+    ck_assert_msg (zpat_send_str (pair->push, text) == 0, "send \"%s\": %s",
+                   text, zpat_strerror (errno));
+    ck_assert_int_eq (zpat_set_recv_timeout_ms (pair->pull, 5000), 0);
+    char *got = zpat_recv_str (pair->pull);
+    ck_assert_msg (got, "recv \"%s\": %s", text, zpat_strerror (errno));
+    ck_assert_str_eq (got, text);
+    zpat_str_free (&got);
+
+    ck_assert_int_eq (zpat_set_recv_timeout_ms (pair->pull, timeout_ms), 0);
+    long long start = tu_now_ms ();
+    char buf[16];
+    errno = 0;
+    int rc = zpat_recv (pair->pull, buf, sizeof buf);
+    int error = errno;
+    long long took = tu_now_ms () - start;
+    ck_assert_msg (rc == -1 && error == EAGAIN,
+                   "a %d ms receive after clearing: %d, %s", timeout_ms, rc,
+                   zpat_strerror (error));
+    ck_assert_msg (took >= timeout_ms - 5,
+                   "a %d ms receive after clearing ended after %lld ms",
+                   timeout_ms, took);
+    ck_assert_msg (took < timeout_ms + 2000LL * tu_time_factor (),
+                   "a %d ms receive after clearing took %lld ms", timeout_ms,
+                   took);
+    ck_assert_int_eq (zpat_set_recv_timeout_ms (pair->pull, ZPAT_WAIT_FOREVER),
+                      0);
+}
+
+// _i: the signal (bit 0) and how it is sent (bit 1: kill (getpid ())).
+START_TEST (clear_interrupt_lets_calls_wait_and_deliver_again)
+{
+    int signum = s_signals[_i & 1];
+    bool by_kill = _i & 2;
+    ck_assert_int_eq (zpat_catch_signals (), 0);
+    pair_t pair = s_pair_new ();
+    ck_assert_int_eq (zpat_send_str (pair.push, "sent before"), 0);
+    s_signal_self (signum, by_kill);
+
+    // Interrupted, and it sticks: every receive and send fails at once,
+    // and the message waiting is not lost.
+    ck_assert_int_ne (zpat_interrupted (), 0);
+    s_assert_recv_interrupted (pair.pull, "after the signal");
+    s_assert_recv_interrupted (pair.pull, "again");
+    errno = 0;
+    ck_assert_int_eq (zpat_send_str (pair.push, "lost?"), -1);
+    ck_assert_int_eq (errno, EINTR);
+    ck_assert_int_ne (zpat_interrupted (), 0);
+
+    // Acknowledged: the message that waited comes, the goodbye goes, and a
+    // receive with a timeout waits it out.
+    zpat_clear_interrupt ();
+    ck_assert_int_eq (zpat_interrupted (), 0);
+    ck_assert_int_eq (zpat_set_recv_timeout_ms (pair.pull, 5000), 0);
+    char *text = zpat_recv_str (pair.pull);
+    ck_assert_msg (text, "the message sent before the signal: %s",
+                   zpat_strerror (errno));
+    ck_assert_str_eq (text, "sent before");
+    zpat_str_free (&text);
+    s_assert_pair_works (&pair, "goodbye", 300);
+
+    // A second signal interrupts again.
+    s_signal_self (signum, by_kill);
+    ck_assert_int_ne (zpat_interrupted (), 0);
+    s_assert_recv_interrupted (pair.pull, "after a second signal");
+    zpat_clear_interrupt ();
+    s_assert_pair_works (&pair, "goodbye again", 50);
+    s_pair_destroy (&pair);
+}
+END_TEST
+
+// Twenty rounds of: a timer's signal ends a receive blocked forever, the
+// signal is cleared, and the pair works as before. Every round's signal
+// must still wake the blocked call (the clear leaves the wake-up path
+// intact), and none must leave anything behind that ends a later wait
+// early.
+START_TEST (signal_clear_rounds)
+{
+    int signum = s_signals[_i];
+    ck_assert_int_eq (zpat_catch_signals (), 0);
+    pair_t pair = s_pair_new ();
+    for (int round = 0; round < 20; round++) {
+        long long fires = tu_now_ms () + 20;
+        timer_t timer = s_arm_timer (signum, 20, 0);
+        char buf[16];
+        errno = 0;
+        int rc = zpat_recv (pair.pull, buf, sizeof buf);
+        int error = errno;
+        long long woke_after = tu_now_ms () - fires;
+        timer_delete (timer);
+        ck_assert_msg (rc == -1 && error == EINTR, "round %d: %d, %s", round,
+                       rc, zpat_strerror (error));
+        ck_assert_msg (woke_after < WAKE_LIMIT_MS,
+                       "round %d: woke %lld ms after %s", round, woke_after,
+                       strsignal (signum));
+        ck_assert_int_ne (zpat_interrupted (), 0);
+        zpat_clear_interrupt ();
+        ck_assert_int_eq (zpat_interrupted (), 0);
+        s_assert_pair_works (&pair, "round", 30);
+    }
+    s_pair_destroy (&pair);
+}
+END_TEST
+
+// After a signal and its clearing, a signal still wakes a receive blocked
+// in another thread: sent to that thread (_i bit 1 clear), or to this one
+// while the blocked thread blocks it (bit 1 set), so that only the
+// library's pipe can wake the receive. Bit 0 picks the signal.
+START_TEST (signal_after_clear_wakes_a_call_blocked_in_another_thread)
+{
+    int signum = s_signals[_i & 1];
+    bool to_main = _i & 2;
+    ck_assert_int_eq (zpat_catch_signals (), 0);
+    objects_t o = s_objects_new ();
+    s_signal_self (signum, false);
+    zpat_clear_interrupt ();
+    ck_assert_int_eq (zpat_interrupted (), 0);
+
+    blocked_t blocked = {
+        .objects = &o, .operation = RECV, .block_signum = to_main ? signum : 0};
+    pthread_t thread;
+    ck_assert_int_eq (
+        pthread_create (&thread, NULL, s_blocked_thread, &blocked), 0);
+    s_await_sleeping (&blocked.tid);
+    long long sent = tu_now_ms ();
+    ck_assert_int_eq (pthread_kill (to_main ? pthread_self () : thread, signum),
+                      0);
+    long long deadline = sent + 5000LL * tu_time_factor ();
+    while (!atomic_load (&blocked.done) && tu_now_ms () < deadline)
+        s_pause_ms (1);
+    ck_assert_msg (atomic_load (&blocked.done),
+                   "recv still blocked %lld ms after %s", tu_now_ms () - sent,
+                   strsignal (signum));
+    pthread_join (thread, NULL);
+    ck_assert_msg (blocked.rc == -1 && blocked.error == EINTR, "recv: %d, %s",
+                   blocked.rc, zpat_strerror (blocked.error));
+    ck_assert_msg (blocked.returned_ms - sent < WAKE_LIMIT_MS,
+                   "recv woke %lld ms after %s", blocked.returned_ms - sent,
+                   strsignal (signum));
+    ck_assert_int_ne (zpat_interrupted (), 0);
+    s_objects_destroy (&o);
+}
+END_TEST
+
+static void *
+s_clear_thread (void *arg)
+{
+    (void)arg;
+    zpat_clear_interrupt ();
+    return NULL;
+}
+
+// zpat_clear_interrupt from another thread acknowledges the signal for
+// every thread.
+START_TEST (clear_interrupt_from_another_thread)
+{
+    ck_assert_int_eq (zpat_catch_signals (), 0);
+    pair_t pair = s_pair_new ();
+    s_signal_self (SIGINT, false);
+    s_assert_recv_interrupted (pair.pull, "after the signal");
+    pthread_t thread;
+    ck_assert_int_eq (pthread_create (&thread, NULL, s_clear_thread, NULL), 0);
+    pthread_join (thread, NULL);
+    ck_assert_int_eq (zpat_interrupted (), 0);
+    s_assert_pair_works (&pair, "cleared elsewhere", 100);
+    s_pair_destroy (&pair);
+}
+END_TEST
+
+// With nothing to acknowledge, before or after zpat_catch_signals: nothing
+// changes, and nothing is interrupted.
+START_TEST (clear_interrupt_without_a_signal_changes_nothing)
+{
+    zpat_clear_interrupt ();
+    ck_assert_int_eq (zpat_interrupted (), 0);
+    pair_t pair = s_pair_new ();
+    s_assert_pair_works (&pair, "no signals caught", 100);
+    ck_assert_int_eq (zpat_catch_signals (), 0);
+    zpat_clear_interrupt ();
+    zpat_clear_interrupt ();
+    ck_assert_int_eq (zpat_interrupted (), 0);
+    s_assert_pair_works (&pair, "signals caught", 100);
+    s_pair_destroy (&pair);
+}
+END_TEST
+
 static Suite *
 signals_suite (void)
 {
@@ -483,6 +737,17 @@ signals_suite (void)
     tcase_add_loop_test (tc, other_signals_do_not_interrupt, 0, 2);
     tcase_add_loop_test (
         tc, stray_signals_near_the_timeout_restart_the_wait_once, 0, 2);
+    suite_add_tcase (suite, tc);
+
+    tc = tcase_create ("clear");
+    tcase_set_timeout (tc, 20);
+    tcase_add_loop_test (tc, clear_interrupt_lets_calls_wait_and_deliver_again,
+                         0, 4);
+    tcase_add_loop_test (tc, signal_clear_rounds, 0, 2);
+    tcase_add_loop_test (
+        tc, signal_after_clear_wakes_a_call_blocked_in_another_thread, 0, 4);
+    tcase_add_test (tc, clear_interrupt_from_another_thread);
+    tcase_add_test (tc, clear_interrupt_without_a_signal_changes_nothing);
     suite_add_tcase (suite, tc);
     return suite;
 }
