@@ -34,8 +34,9 @@
 //           process), waits up to half a second for calls to leave libzmq,
 //           then closes every object no call is inside: their queued
 //           messages get up to each socket's linger (default 1000 ms) to
-//           leave. An object still inside a call then is left open and its
-//           queued messages may be lost (the process does not wait for it).
+//           leave. Should a call still be inside libzmq after that half
+//           second (none is known to), its object is left open and the
+//           process ends without waiting for any linger.
 //           After the handler, every call fails cleanly: objects with
 //           ZPAT_ETERM, constructors with ZPAT_ETERM, destroy just frees, so
 //           exit handlers of the program's own may run in any order.
