@@ -149,7 +149,7 @@ ZPAT_EXPORT int zpat_interrupted (void);
 // zpat_interrupted () returns 0. An interrupt stays in force until cleared,
 // so a program can say goodbye after Ctrl-C (a last send, a summary) and then
 // end. A signal that arrives while it runs is not lost: it interrupts again.
-// Safe to call from any thread, at any time.
+// Safe to call from any thread, at any time, but not from a signal handler.
 ZPAT_EXPORT void zpat_clear_interrupt (void);
 
 // zpat_input prints prompt (unless NULL) on standard output, waits for a

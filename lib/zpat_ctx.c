@@ -39,6 +39,10 @@ static struct {
     int64_t when_ms;
 } s_recent[RECENT_PORTS];
 static size_t s_recent_next;
+// The ports have a lock of their own: binds and destroys note and look up
+// ports while their socket is marked busy, and must not wait for s_lock,
+// which the exit handler holds while it waits for busy sockets.
+static pthread_mutex_t s_ports_lock = PTHREAD_MUTEX_INITIALIZER;
 
 // How long the exit handler waits for calls in other threads to leave
 // libzmq once the context is ended (they wake with ZPAT_ETERM at once).
@@ -101,7 +105,7 @@ s_at_exit (void)
         for (zpat_socket_t *it = s_live; it; it = it->next) {
             if (!it->handle)
                 continue;
-            if (atomic_load (&it->busy) == 0) {
+            if (atomic_load_explicit (&it->busy, memory_order_acquire) == 0) {
                 zmq_close (it->handle);
                 it->handle = NULL;
             } else
@@ -137,11 +141,13 @@ s_fork_prepare (void)
 {
     pthread_mutex_lock (&s_lock);
     pthread_mutex_lock (&zpat__signal_lock);
+    pthread_mutex_lock (&s_ports_lock);
 }
 
 static void
 s_fork_parent (void)
 {
+    pthread_mutex_unlock (&s_ports_lock);
     pthread_mutex_unlock (&zpat__signal_lock);
     pthread_mutex_unlock (&s_lock);
 }
@@ -172,13 +178,14 @@ s_fork_child (void)
     memset (s_recent, 0, sizeof s_recent);
     atomic_fetch_and (&zpat__slow, ~ZPAT__SLOW_ENDED);
     zpat__signal_after_fork ();
+    pthread_mutex_unlock (&s_ports_lock);
     pthread_mutex_unlock (&zpat__signal_lock);
     pthread_mutex_unlock (&s_lock);
 }
 
-static pthread_once_t s_fork_once = PTHREAD_ONCE_INIT;
-static void
-s_watch_fork (void)
+// Registered when the library is loaded, so that a process that forks
+// before its first object (after zpat_catch_signals (), say) is covered.
+static void __attribute__ ((constructor)) s_watch_fork (void)
 {
     pthread_atfork (s_fork_prepare, s_fork_parent, s_fork_child);
 }
@@ -208,7 +215,6 @@ s_start (void)
     // Makes the exit handler's barrier cheap; harmless where refused.
     syscall (SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0);
 #endif
-    s_pin = zsys_socket (ZMQ_PAIR, NULL, 0);
     return ctx;
 }
 
@@ -219,9 +225,9 @@ s_start (void)
 static int
 s_descriptors_for_threads (void)
 {
-    int fds[6];
+    int fds[7];
     int made = 0, code = 0;
-    while (made < 6 && code == 0) {
+    while (made < 7 && code == 0) {
         fds[made] = eventfd (0, EFD_CLOEXEC);
         if (fds[made] == -1)
             code = errno;
@@ -261,7 +267,6 @@ zpat__ctx_open (zpat_socket_t *core, int type)
     sigset_t all, old;
     sigfillset (&all);
     pthread_sigmask (SIG_BLOCK, &all, &old);
-    pthread_once (&s_fork_once, s_watch_fork);
     pthread_mutex_lock (&s_lock);
     int code = 0;
     if (s_shut || s_exited)
@@ -273,6 +278,14 @@ zpat__ctx_open (zpat_socket_t *core, int type)
     }
     if (code == 0 && !s_threads)
         code = s_descriptors_for_threads ();
+    if (code == 0 && !s_pin) {
+        // After the descriptor check: the first socket starts the threads.
+        s_pin = zsys_socket (ZMQ_PAIR, NULL, 0);
+        if (!s_pin)
+            code = errno ? errno : EMFILE;
+        else
+            s_threads = true;
+    }
     if (code == 0) {
         core->handle = zmq_socket (s_ctx, type);
         if (!core->handle)
@@ -334,11 +347,11 @@ zpat_shutdown (void)
 void
 zpat__ctx_released (long port)
 {
-    pthread_mutex_lock (&s_lock);
+    pthread_mutex_lock (&s_ports_lock);
     s_recent[s_recent_next].port = port;
     s_recent[s_recent_next].when_ms = zpat__clock_ms ();
     s_recent_next = (s_recent_next + 1) % RECENT_PORTS;
-    pthread_mutex_unlock (&s_lock);
+    pthread_mutex_unlock (&s_ports_lock);
 }
 
 bool
@@ -346,9 +359,9 @@ zpat__ctx_recently_released (long port)
 {
     int64_t now = zpat__clock_ms ();
     bool found = false;
-    pthread_mutex_lock (&s_lock);
+    pthread_mutex_lock (&s_ports_lock);
     for (size_t i = 0; i < RECENT_PORTS && !found; i++)
         found = s_recent[i].port == port && now - s_recent[i].when_ms < 1000;
-    pthread_mutex_unlock (&s_lock);
+    pthread_mutex_unlock (&s_ports_lock);
     return found;
 }

@@ -175,8 +175,9 @@ zpat__busy (zpat_socket_t *self)
 static inline void
 zpat__idle (zpat_socket_t *self)
 {
-    atomic_signal_fence (memory_order_seq_cst);
-    atomic_store_explicit (&self->busy, 0, memory_order_relaxed);
+    // Release: once the exit handler reads 0 (acquire), everything this
+    // thread did inside libzmq is visible to it. A plain store on x86.
+    atomic_store_explicit (&self->busy, 0, memory_order_release);
 }
 
 // The start of every general (not fast) call on a socket: checks that self

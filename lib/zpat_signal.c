@@ -99,6 +99,11 @@ zpat_clear_interrupt (void)
         char drain[64];
         while (read (s_pipe[0], drain, sizeof drain) > 0) {
         }
+        // A signal that came between the two steps set the flags again but
+        // lost its byte: put one back, for waits already asleep on the pipe.
+        if (s_interrupted && write (s_pipe[1], "!", 1) < 0) {
+            // The pipe is full: it wakes them anyway.
+        }
     }
     pthread_mutex_unlock (&zpat__signal_lock);
 }

@@ -459,7 +459,7 @@ s_release_endpoints (zpat_socket_t *self, bool unbind)
         if (unbind && strncmp (self->bound[i], "inproc://", 9) == 0)
             zmq_unbind (self->handle, self->bound[i]);
         long port = s_tcp_port (self->bound[i]);
-        if (port > 0)
+        if (port > 0 && self->tag == ZPAT__TAG_LIVE) // not the parent's
             zpat__ctx_released (port);
         free (self->bound[i]);
     }
@@ -631,7 +631,12 @@ zpat__socket_new (zpat__role_t role, size_t size, const char *endpoints,
         // Every subscribe and unsubscribe, duplicates included, reaches the
         // publisher, so that it can count them.
         int on = 1;
-        rc = zmq_setsockopt (self->handle, ZMQ_XPUB_VERBOSER, &on, sizeof on);
+        rc = zpat__socket_enter (self);
+        if (rc == 0) {
+            rc = zmq_setsockopt (self->handle, ZMQ_XPUB_VERBOSER, &on,
+                                 sizeof on);
+            zpat__socket_leave (self);
+        }
     }
     if (rc == 0 && endpoints)
         rc = zpat__socket_attach (self, endpoints);
@@ -820,8 +825,13 @@ s_check_sender (zpat_socket_t *self, bool args_ok)
 static int
 s_enter_sender (zpat_socket_t *self, bool args_ok)
 {
-    if (s_check_sender (self, args_ok) == -1)
+    if (s_check_sender (self, args_ok) == -1) {
+        // A fast path may have marked a live object busy before it found
+        // the call was not its to make: a refused call leaves no mark.
+        if (zpat__socket_check (self))
+            zpat__idle (self);
         return -1;
+    }
     return zpat__socket_enter (self);
 }
 
@@ -1070,8 +1080,10 @@ s_enter_receiver (zpat_socket_t *self, bool args_ok)
 {
     if (zpat__socket_valid (self) == -1)
         return -1;
-    if (!s_roles[self->role].receives || !args_ok)
+    if (!s_roles[self->role].receives || !args_ok) {
+        zpat__idle (self); // as in s_enter_sender
         return zpat__fail (EINVAL);
+    }
     return zpat__socket_enter (self);
 }
 
