@@ -35,8 +35,9 @@
 //           then closes every object no call is inside: their queued
 //           messages get up to each socket's linger (default 1000 ms) to
 //           leave. Should a call still be inside libzmq after that half
-//           second (none is known to), its object is left open and the
-//           process ends without waiting for any linger.
+//           second (none is known to), its object is left open, the
+//           process ends without waiting for any linger, and a line on
+//           stderr says so.
 //           After the handler, every call fails cleanly: objects with
 //           ZPAT_ETERM, constructors with ZPAT_ETERM, destroy just frees, so
 //           exit handlers of the program's own may run in any order.

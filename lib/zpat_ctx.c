@@ -127,6 +127,11 @@ s_at_exit (void)
         s_pin = NULL;
     } else if (s_pin)
         zsys_set_logstream (NULL); // czmq would report the pin as dangling
+    if (stuck)
+        fprintf (stderr,
+                 "zpat: at exit, %zu object(s) still inside a call after "
+                 "%d ms: left open, and no linger is waited for\n",
+                 stuck, EXIT_WAIT_MS);
     s_ctx = NULL;
     pthread_mutex_unlock (&s_lock);
 }

@@ -421,6 +421,61 @@ START_TEST (leaving_main_with_an_absent_peer_waits_at_most_the_linger)
 }
 END_TEST
 
+// The child's part: calls zpat refuses, on objects that are otherwise idle,
+// then exit (). A refused call must leave its object as idle as it was, so
+// that exit closes it at once and gives it its linger: zpat reports an
+// object still inside a call at exit on stderr.
+static void
+s_child_refused_calls_then_exits (int stderr_fd)
+{
+    if (dup2 (stderr_fd, 2) == -1)
+        _exit (10);
+    zpat_push_t *push = zpat_push_new ("inproc://refused-calls", NULL);
+    zpat_pull_t *pull = zpat_pull_new ("@inproc://refused-calls-pull", NULL);
+    zpat_msg_t *empty = zpat_msg_new ();
+    if (!push || !pull || !empty)
+        _exit (11);
+    int refused = 0;
+    refused += zpat_send (push, NULL, 5) == -1;
+    refused += zpat_send_msg (push, NULL) == -1;
+    refused += zpat_send_msg (push, empty) == -1;
+    refused += zpat_recv (pull, NULL, 5) == -1;
+    refused += zpat_recv_msg (pull, NULL) == -1;
+    zpat_shutdown ();
+    refused += zpat_send_str (push, "after shutdown") == -1;
+    refused += zpat_recv (pull, (char[8]){0}, 8) == -1;
+    exit (refused == 7 ? 0 : 12);
+}
+
+START_TEST (refused_calls_leave_nothing_busy_at_exit)
+{
+    int fds[2];
+    ck_assert_int_eq (pipe (fds), 0);
+    fflush (NULL);
+    pid_t child = fork ();
+    ck_assert_int_ge (child, 0);
+    if (child == 0) {
+        close (fds[0]);
+        s_child_refused_calls_then_exits (fds[1]);
+    }
+    close (fds[1]);
+    char said[512] = "";
+    size_t got = 0;
+    ssize_t n;
+    while (got < sizeof said - 1 &&
+           (n = read (fds[0], said + got, sizeof said - 1 - got)) > 0)
+        got += (size_t)n;
+    said[got] = 0;
+    close (fds[0]);
+    int status = s_wait_child (child, 15000LL * tu_time_factor ());
+    ck_assert_msg (status != -1, "the child did not exit");
+    ck_assert (WIFEXITED (status));
+    ck_assert_int_eq (WEXITSTATUS (status), 0);
+    ck_assert_msg (strstr (said, "still inside a call") == NULL,
+                   "exit found a busy object: %s", said);
+}
+END_TEST
+
 // ---------------------------------------------------------------------------
 // Signals
 
@@ -485,6 +540,7 @@ context_suite (void)
     suite_add_tcase (suite, tc);
 
     tc = tcase_create ("signals");
+    tcase_add_test (tc, refused_calls_leave_nothing_busy_at_exit);
     tcase_add_test (tc, no_signal_handler_is_installed_by_default);
     tcase_add_test (tc, user_signal_handler_is_kept);
     suite_add_tcase (suite, tc);

@@ -394,6 +394,17 @@ s_queue_burst (bool connect)
             exit (EXIT_SETUP);
         }
     }
+    // Calls the library refuses leave the PUSH as idle as it was: exit must
+    // still give its burst the linger (a refused fast-path call once left
+    // the object marked busy, and exit then waited for no linger at all).
+    int rc_null = zpat_send (s_idle_push, NULL, 5);
+    zpat_msg_t *empty = zpat_msg_new ();
+    int rc_empty = empty ? zpat_send_msg (s_idle_push, empty) : -1;
+    zpat_msg_destroy (&empty);
+    if (rc_null != -1 || rc_empty != -1) {
+        fprintf (stderr, "exit_busy: a bad send was accepted\n");
+        exit (EXIT_SETUP);
+    }
     if (connect && write (s_go_fd, "!", 1) != 1) {
         perror ("exit_busy: write");
         exit (EXIT_SETUP);
