@@ -49,23 +49,6 @@ s_pause_ms (long ms)
     nanosleep (&pause, NULL);
 }
 
-// True once thread tid sleeps in the kernel, that is once it is blocked in
-// the wait it was about to start (read from /proc, so no guessing delay).
-static int
-s_thread_sleeps (long tid)
-{
-    char path[64], stat[512];
-    snprintf (path, sizeof path, "/proc/self/task/%ld/stat", tid);
-    FILE *file = fopen (path, "r");
-    if (!file)
-        return 0;
-    size_t size = fread (stat, 1, sizeof stat - 1, file);
-    fclose (file);
-    stat[size] = 0;
-    const char *end = strrchr (stat, ')');
-    return end && end[1] == ' ' && end[2] == 'S';
-}
-
 // How long after zpat_shutdown a blocked call may take to return: the
 // 100 ms promised (the wake-up itself takes a few milliseconds), scaled for
 // valgrind. 45 runs beside two CPU burners stayed within it.
@@ -138,7 +121,7 @@ START_TEST (shutdown_wakes_blocked_recv_with_eterm)
     int seen = 0;
     while (seen < 20 && tu_now_ms () < deadline) {
         if (atomic_load (&blocked.tid) &&
-            s_thread_sleeps (atomic_load (&blocked.tid)))
+            tu_thread_sleeps (atomic_load (&blocked.tid)))
             seen++;
         else
             seen = 0;

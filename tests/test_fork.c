@@ -84,22 +84,6 @@ s_report (int line, const char *format, ...)
                  "%s on an inherited object: %s", what,                        \
                  (ok) ? zpat_strerror (errno) : "succeeded")
 
-// True once thread tid sleeps in the kernel (state S in /proc).
-static int
-s_thread_sleeps (long tid)
-{
-    char path[64], stat[512];
-    snprintf (path, sizeof path, "/proc/self/task/%ld/stat", tid);
-    FILE *file = fopen (path, "r");
-    if (!file)
-        return 0;
-    size_t size = fread (stat, 1, sizeof stat - 1, file);
-    fclose (file);
-    stat[size] = 0;
-    const char *end = strrchr (stat, ')');
-    return end && end[1] == ' ' && end[2] == 'S';
-}
-
 // Waits (bounded, and carrying on regardless) until every other thread of
 // this process, libzmq's among them, has been seen asleep 20 times in a
 // row, 1 ms apart. A child inherits only the forking thread: a lock that
@@ -120,7 +104,7 @@ s_quiesce (void)
         struct dirent *entry;
         while (tasks && all && (entry = readdir (tasks))) {
             long tid = atol (entry->d_name);
-            if (tid > 0 && tid != self && !s_thread_sleeps (tid))
+            if (tid > 0 && tid != self && !tu_thread_sleeps (tid))
                 all = false;
         }
         if (tasks)
@@ -679,7 +663,7 @@ s_await_sleeping (const atomic_long *tid)
     long long deadline = tu_now_ms () + 5000LL * tu_time_factor ();
     int seen = 0;
     while (seen < 20 && tu_now_ms () < deadline) {
-        if (atomic_load (tid) && s_thread_sleeps (atomic_load (tid)))
+        if (atomic_load (tid) && tu_thread_sleeps (atomic_load (tid)))
             seen++;
         else
             seen = 0;
@@ -811,7 +795,7 @@ s_signal_child (void *arg)
     int seen = 0;
     while (seen < 20 && tu_now_ms () < deadline) {
         long tid = atomic_load (&waiter.tid);
-        seen = tid && s_thread_sleeps (tid) ? seen + 1 : 0;
+        seen = tid && tu_thread_sleeps (tid) ? seen + 1 : 0;
         s_pause_ms (1);
     }
     CHILD_CHECK (seen >= 20, "the waiting thread never blocked (tid %ld, %s)",

@@ -35,23 +35,6 @@ s_pause_ms (long ms)
     nanosleep (&pause, NULL);
 }
 
-// True once thread tid sleeps in the kernel: blocked in the wait it was
-// about to start. Read from /proc, so no guessing delay.
-static int
-s_thread_sleeps (long tid)
-{
-    char path[64], stat[512];
-    snprintf (path, sizeof path, "/proc/self/task/%ld/stat", tid);
-    FILE *file = fopen (path, "r");
-    if (!file)
-        return 0;
-    size_t size = fread (stat, 1, sizeof stat - 1, file);
-    fclose (file);
-    stat[size] = 0;
-    const char *end = strrchr (stat, ')');
-    return end && end[1] == ' ' && end[2] == 'S';
-}
-
 // Waits until the thread has been seen asleep 20 times in a row, 1 ms
 // apart: under valgrind, which runs one thread at a time, a thread waiting
 // for its turn also shows as asleep for a moment, so one look is not enough.
@@ -61,7 +44,7 @@ s_await_sleeping (const atomic_long *tid)
     long long deadline = tu_now_ms () + 5000LL * tu_time_factor ();
     int seen = 0;
     while (seen < 20 && tu_now_ms () < deadline) {
-        if (atomic_load (tid) && s_thread_sleeps (atomic_load (tid)))
+        if (atomic_load (tid) && tu_thread_sleeps (atomic_load (tid)))
             seen++;
         else
             seen = 0;

@@ -40,3 +40,18 @@ tu_time_factor (void)
     int factor = text ? atoi (text) : 1;
     return factor > 0 ? factor : 1;
 }
+
+int
+tu_thread_sleeps (long tid)
+{
+    char path[64], stat[512];
+    snprintf (path, sizeof path, "/proc/self/task/%ld/stat", tid);
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return 0;
+    size_t size = fread (stat, 1, sizeof stat - 1, file);
+    fclose (file);
+    stat[size] = 0;
+    const char *end = strrchr (stat, ')');
+    return end && end[1] == ' ' && end[2] == 'S';
+}

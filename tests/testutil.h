@@ -21,4 +21,11 @@ long long tu_now_ms (void);
 // it), or 1. Upper bounds on wake-up times are multiplied by it.
 int tu_time_factor (void);
 
+// tu_thread_sleeps returns non-zero once thread tid (a gettid () value) of
+// this process sleeps in the kernel, that is once it is blocked in the wait
+// it was about to start: read from /proc, so no guessing delay. Under
+// valgrind, which runs one thread at a time, a thread waiting for its turn
+// shows as asleep for a moment too: look several times in a row.
+int tu_thread_sleeps (long tid);
+
 #endif
