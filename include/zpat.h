@@ -130,7 +130,10 @@ ZPAT_EXPORT const char *zpat_strerror (int errnum);
 // -1/ZPAT_ETERM at once, and every later call on an existing object fails with
 // ZPAT_ETERM; such objects must still be destroyed. Once the last object is
 // destroyed the context is freed, and the next zpat_<role>_new () starts a
-// fresh one. Safe to call at any time, several times, or never.
+// fresh one. Safe to call at any time, several times, or never. Objects
+// destroyed after it still get their linger, but libzmq 4.3.4 may drop the
+// last few dozen messages of a burst still queued when it ended the context:
+// destroy senders first when every message counts (exit does).
 ZPAT_EXPORT void zpat_shutdown (void);
 
 // zpat_catch_signals installs handlers for SIGINT and SIGTERM. After it, a
