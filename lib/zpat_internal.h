@@ -1,5 +1,10 @@
-// zpat_internal.h - the shared socket core and internal prototypes: the one
-// place in zpat that includes czmq.h and zmq.h.
+// zpat_internal.h - the map of zpat's insides, bottom-up: the context,
+// signals and messages (layer 0); the socket core (layer 1: zpat_socket.c,
+// zpat_options.c, zpat_endpoint.c, zpat_wait.c, zpat_send.c, zpat_recv.c);
+// and the seam through which the roles (layer 2: zpat_req.c ... zpat_pull.c)
+// plug into the core. Calls go down the layers, never up: the core reaches
+// a role only through the hooks in its zpat__role_t. The one place in zpat
+// that includes czmq.h and zmq.h.
 // SPDX-License-Identifier: MPL-2.0
 
 #ifndef ZPAT_INTERNAL_H
@@ -25,22 +30,23 @@
 // Longest endpoint accepted, in bytes, without its NUL.
 #define ZPAT__ENDPOINT_MAX 255
 
-typedef enum {
-    ZPAT__REQ,
-    ZPAT__REP,
-    ZPAT__PUB,
-    ZPAT__SUB,
-    ZPAT__PUSH,
-    ZPAT__PULL,
-} zpat__role_t;
-
-// A message: frames [0, count) are initialised libzmq messages; the slots
-// from count to capacity are raw memory kept for reuse.
+// ---------------------------------------------------------------------------
+// Layer 0: messages (zpat_msg.c). A message: frames [0, count) are
+// initialised libzmq messages; the slots from count to capacity are raw
+// memory kept for reuse.
 struct zpat_msg {
     zmq_msg_t *frames;
     size_t count;
     size_t capacity;
 };
+
+// ---------------------------------------------------------------------------
+// Layer 1, the socket core: what every role shares, and the seam a role
+// plugs into. The core never names a role: what a role does differently is
+// in its zpat__role_t, which the role's own file defines and hands to
+// zpat__socket_new. See docs/adding-a-role.md.
+
+typedef struct zpat__role zpat__role_t;
 
 // What a socket keeps from a receive that the caller could not take.
 typedef enum {
@@ -51,26 +57,23 @@ typedef enum {
 
 // The socket core that every role embeds as its first member.
 struct zpat_socket {
-    uint32_t tag;        // ZPAT__TAG_LIVE while the object lives
-    zpat__role_t role;   // which of the six roles
-    bool fast_send;      // a sender whose sends are one libzmq call
-    bool fast_recv;      // a receiver whose receives are one libzmq call
-    void *handle;        // the libzmq socket, in czmq's process context
-    zpat_options_t opts; // in force now, in setter units (0 is a value)
-    zpat__kept_t kept;   // a received message waiting for the caller
-    zmq_msg_t *frame;    // slot 0 of an array of frame_slots slots the socket
-                         // owns; always initialised: what receives land in
+    uint32_t tag;             // ZPAT__TAG_LIVE while the object lives
+    const zpat__role_t *role; // what kind of object this is, and its hooks
+    bool fast_send;           // a sender whose sends are one libzmq call
+    bool fast_recv;           // a receiver whose receives are one libzmq call
+    void *handle;             // the libzmq socket, in czmq's process context
+    zpat_options_t opts;      // in force now, in setter units (0 is a value)
+    zpat__kept_t kept;        // a received message waiting for the caller
+    zmq_msg_t *frame; // slot 0 of an array of frame_slots slots the socket
+                      // owns; always initialised: what receives land in
     size_t frame_slots;
-    int recv_flags; // what a fast receive passes zmq_msg_recv (s_plan_receive)
+    int recv_flags; // what a fast receive passes zmq_msg_recv (plan_receive)
     int recv_limit; // the largest size a fast receive hands over
+    unsigned countdown;       // sends left before the role's tick hook runs
     struct zpat_msg multi;    // a kept multipart message
     struct zpat_msg outgoing; // frames of a multipart send, built first
-    int subscriptions;        // PUB: live subscriptions seen on the XPUB
-    unsigned sends;           // PUB: sends since the last subscription drain
     char endpoint[ZPAT__ENDPOINT_MAX + 1]; // last endpoint bound, resolved
-    struct zpat_msg envelope; // REP: the routing frames of the request
-    bool replying;            // REP: a request was received, not yet answered
-    bool inproc;              // attached to an inproc:// endpoint
+    bool inproc;                           // attached to an inproc:// endpoint
     bool interrupted; // a stray signal cut a fast path's wait: wait on once
     bool tried;       // a fast path just found nothing, signals being caught:
                       // the general path's wait need not try again first
@@ -78,13 +81,57 @@ struct zpat_socket {
     // exit handler closes only sockets no other thread is using (see
     // zpat__socket_enter). Written by the owning thread, read at exit.
     atomic_uchar busy;
-    bool linked;  // in the context's registry of live sockets
+    // The context's registry (zpat_ctx.c reads and writes these, with tag,
+    // handle and busy, and nothing else of the core).
+    bool linked; // in the context's registry of live sockets
+    struct zpat_socket *prev, *next;
     char **bound; // every endpoint bound, resolved, to unbind on destroy
     size_t bound_count;
-    struct zpat_socket *prev, *next; // the registry of live sockets
 };
 
-// Sets errno and returns -1, or NULL for the pointer variant.
+// A role: what it is on the wire and what it does differently from the
+// core's plain paths. One static const instance per role file. Every hook
+// is optional (NULL: the core's own behaviour) and gets the core, which is
+// the first member of the role's struct. A role with recv or send_head never
+// takes the fast paths: those stay one libzmq call, with no indirect call in
+// front of it.
+struct zpat__role {
+    const char *name; // "REQ", "PUB": for messages and debugging
+    int zmq_type;     // the libzmq socket under it
+    size_t size;      // sizeof the role's struct, core first
+    char attach;      // what a bare endpoint does: '@' bind, '>' connect
+    bool sends;       // has the send verbs (and send options)
+    bool receives;    // has the receive verbs (and receive options)
+    // Each receive waits for one reply that comes once (REQ): a dropped,
+    // oversized reply is not followed by another, so the wait is not
+    // counted across drops.
+    bool one_reply;
+    // After the options, before any endpoint: set up what the role needs
+    // on the libzmq socket. Called with self not busy; 0 or -1 with errno
+    // (the constructor then fails with it).
+    int (*open) (zpat_socket_t *self);
+    // On destroy, before the core frees itself: free the role's own state.
+    // Must not touch libzmq (it also runs for objects inherited across
+    // fork ()).
+    void (*close) (zpat_socket_t *self);
+    // Replaces the core's receive: with self busy and nothing kept, keep
+    // one whole message (zpat__socket_recv_body and friends) or fail with
+    // errno, within the receive timeout.
+    int (*recv) (zpat_socket_t *self);
+    // Before a message's first frame, with self busy: send what goes ahead
+    // of it (REP: the envelope). Returns 1 when it sent frames (the
+    // message's own then follow at once, without waiting: libzmq takes a
+    // message whole), 0 when it sent none, or -1 with errno (nothing of the
+    // message sent).
+    int (*send_head) (zpat_socket_t *self);
+    // Every tick_sends successful sends (the fast paths included), with
+    // self busy: housekeeping (PUB: read the subscriptions queued).
+    void (*tick) (zpat_socket_t *self);
+    unsigned tick_sends;
+};
+
+// ---------------------------------------------------------------------------
+// Errors: sets errno and returns -1, or NULL for the pointer variant.
 static inline int
 zpat__fail (int code)
 {
@@ -99,34 +146,14 @@ zpat__fail_null (int code)
     return NULL;
 }
 
-// True when self is a live socket.
-static inline bool
-zpat__socket_check (const zpat_socket_t *self)
-{
-    return self && self->tag == ZPAT__TAG_LIVE;
-}
+// ---------------------------------------------------------------------------
+// Layer 0: the context (zpat_ctx.c).
 
-// 0 when self is a live socket of this process; else -1 with EINVAL, or
-// ZPAT_EFORKED for one inherited across fork ().
-static inline int
-zpat__socket_valid (const zpat_socket_t *self)
-{
-    if (zpat__socket_check (self))
-        return 0;
-    errno = self && self->tag == ZPAT__TAG_FORKED ? ZPAT_EFORKED : EINVAL;
-    return -1;
-}
-
-// True when a role can send (or receive).
-bool zpat__role_sends (zpat__role_t role);
-bool zpat__role_receives (zpat__role_t role);
-
-// Context (zpat_ctx.c): opens a libzmq socket of type for core in the shared
-// context and registers it; closes and unregisters it, first unbinding its
-// inproc:// endpoints (so their names are free at once) and noting its tcp://
-// ports as released. Closing keeps the linger: messages already queued on
-// any connection still leave. An object inherited across fork () is only
-// forgotten, never closed: its socket is the parent's.
+// Opens a libzmq socket of type for core in the shared context and
+// registers it; closes and unregisters it. Closing keeps the linger:
+// messages already queued on any connection still leave. An object
+// inherited across fork () is only forgotten, never closed: its socket is
+// the parent's.
 int zpat__ctx_open (zpat_socket_t *core, int type);
 void zpat__ctx_close (zpat_socket_t *core);
 
@@ -158,6 +185,64 @@ static inline unsigned
 zpat__slow_word (void)
 {
     return atomic_load_explicit (&zpat__slow, memory_order_relaxed);
+}
+
+// A monotonic clock in milliseconds.
+int64_t zpat__clock_ms (void);
+
+// Layer 0: signals (zpat_signal.c): the read end of the signal pipe, or -1
+// when zpat_catch_signals () has not been called. Read on every blocking
+// call, so it is a variable rather than a function.
+extern int zpat__signal_read_fd;
+extern pthread_mutex_t zpat__signal_lock;
+void zpat__signal_after_fork (void);
+static inline int
+zpat__signal_fd (void)
+{
+    return zpat__signal_read_fd;
+}
+
+// Layer 0: messages (zpat_msg.c): the next free frame slot, grown as needed
+// (NULL/ENOMEM); releasing every frame and the slots.
+zmq_msg_t *zpat__msg_grow (struct zpat_msg *self);
+static inline zmq_msg_t *
+zpat__msg_slot (struct zpat_msg *self)
+{
+    return self->count < self->capacity ? &self->frames[self->count]
+                                        : zpat__msg_grow (self);
+}
+void zpat__msg_fini (struct zpat_msg *self);
+
+// ---------------------------------------------------------------------------
+// Layer 1: the socket core. zpat_socket.c: checking, marking busy, making
+// and destroying objects.
+
+// True when self is a live socket.
+static inline bool
+zpat__socket_check (const zpat_socket_t *self)
+{
+    return self && self->tag == ZPAT__TAG_LIVE;
+}
+
+// 0 when self is a live socket of this process; else -1 with EINVAL, or
+// ZPAT_EFORKED for one inherited across fork ().
+static inline int
+zpat__socket_valid (const zpat_socket_t *self)
+{
+    if (zpat__socket_check (self))
+        return 0;
+    errno = self && self->tag == ZPAT__TAG_FORKED ? ZPAT_EFORKED : EINVAL;
+    return -1;
+}
+
+// As zpat__socket_valid, and EINVAL unless self is of this role: what a
+// role's own verbs check first.
+static inline int
+zpat__socket_is (const zpat_socket_t *self, const zpat__role_t *role)
+{
+    if (zpat__socket_valid (self) == -1)
+        return -1;
+    return self->role == role ? 0 : zpat__fail (EINVAL);
 }
 
 // Marks self busy (inside libzmq) before the caller reads zpat__slow. The
@@ -192,34 +277,47 @@ zpat__socket_leave (zpat_socket_t *self)
     zpat__idle (self);
 }
 
-// Signals (zpat_signal.c): the read end of the signal pipe, or -1 when
-// zpat_catch_signals () has not been called. Read on every blocking call, so
-// it is a variable rather than a function.
-extern int zpat__signal_read_fd;
-extern pthread_mutex_t zpat__signal_lock;
-void zpat__signal_after_fork (void);
-static inline int
-zpat__signal_fd (void)
-{
-    return zpat__signal_read_fd;
-}
+// Makes an object of role (role->size bytes, the core first) with the
+// caller's options (opts_size bytes of them; NULL for the defaults) and
+// attaches it to endpoints (NULL: none yet). Returns it, or NULL with errno
+// (nothing is left behind).
+zpat_socket_t *zpat__socket_new (const zpat__role_t *role,
+                                 const char *endpoints,
+                                 const zpat_options_t *opts, size_t opts_size);
+// Destroys self if it is an object of role, live or inherited across fork
+// (): 0, or -1 (nothing done) for anything else.
+int zpat__socket_destroy (zpat_socket_t *self, const zpat__role_t *role);
+// Runs the role's tick hook and starts the next count of sends: out of
+// line, for the send paths (zpat_send.c) once countdown reaches 0.
+void zpat__socket_tick (zpat_socket_t *self);
 
-// Socket core (zpat_socket.c).
+// zpat_options.c: what the constructors and the setters share.
 // The size of zpat_options_t in zpat 0.1, the first layout: what the entry
 // points without _sized read (callers built before sizes were passed).
 #define ZPAT__OPTIONS_V0_SIZE (offsetof (zpat_options_t, ipv6) + sizeof (int))
-zpat_socket_t *zpat__socket_new (zpat__role_t role, size_t size,
-                                 const char *endpoints,
-                                 const zpat_options_t *opts, size_t opts_size);
+// Copies the caller's options, opts_size bytes of them, into *into (zero,
+// the defaults, where the caller's struct is shorter). 0, or -1 with EINVAL
+// for a struct too short, or one longer than this library's whose extra
+// fields are not all zero.
+int zpat__options_copy (zpat_options_t *into, const zpat_options_t *opts,
+                        size_t opts_size);
+// Applies a constructor's options to a new socket, where 0 means the
+// default (opts NULL: all defaults). 0, or -1 with errno.
+int zpat__options_apply (zpat_socket_t *self, const zpat_options_t *opts);
+
+// zpat_endpoint.c: attaches a comma-separated list of endpoints ("@ep"
+// binds, ">ep" connects, a bare one does what the role usually does): 0 or
+// -1 with errno. Releases every endpoint bound before the socket closes
+// (unbinding the inproc:// names when unbind: the caller marked self busy).
 int zpat__socket_attach (zpat_socket_t *self, const char *endpoints);
-int zpat__socket_destroy (zpat_socket_t *self, zpat__role_t role);
+void zpat__socket_release_endpoints (zpat_socket_t *self, bool unbind);
+
+// zpat_wait.c: waiting, with timeouts and signals.
 // Waits until the socket is ready for events, the signal pipe fires, or
 // timeout_ms (-1 forever) runs out: 1 ready, 0 timed out, -1 with EINTR or
 // ZPAT_ETERM. fresh: a non-blocking send or receive just failed on self.
 int zpat__socket_poll (zpat_socket_t *self, short events, int timeout_ms,
                        bool fresh);
-int zpat__socket_recv_kept (zpat_socket_t *self);
-
 // A receive that drops messages it must not deliver keeps to its timeout:
 // zpat__socket_wait_start notes when the wait began (a clock read only when
 // there is a timeout), and after each drop zpat__socket_wait_rest waits for
@@ -227,17 +325,15 @@ int zpat__socket_recv_kept (zpat_socket_t *self);
 // there, -1 with EAGAIN when the time is up, EINTR or ZPAT_ETERM.
 int64_t zpat__socket_wait_start (const zpat_socket_t *self);
 int zpat__socket_wait_rest (zpat_socket_t *self, int64_t start_ms);
-void zpat__socket_drop_kept (zpat_socket_t *self);
-int zpat__socket_recv_body (zpat_socket_t *self, bool first);
-int zpat__socket_recv_rest (zpat_socket_t *self, zmq_msg_t *first,
-                            struct zpat_msg *msg);
-bool zpat__socket_oversized (zpat_socket_t *self);
 int zpat__socket_transfer_wait (zpat_socket_t *self, zmq_msg_t *frame,
                                 int flags, bool sending, bool first);
 
-// Sends or receives one frame (see zpat__socket_transfer_wait). The common
-// case, one libzmq call that no signal interrupted, is inline; waiting with
-// the signal pipe and retrying after a signal are not.
+// Sends or receives one frame with the caller's timeout, retrying after a
+// signal zpat was not asked to catch. Only a message's first frame (first)
+// can wait or be cut off by a signal: libzmq takes (or delivers) the rest of
+// a multipart message together with the first. The common case, one libzmq
+// call that no signal interrupted, is inline; waiting with the signal pipe
+// and retrying after a signal are not (zpat__socket_transfer_wait).
 static inline int
 zpat__socket_transfer (zpat_socket_t *self, zmq_msg_t *frame, int flags,
                        bool sending, bool first)
@@ -250,27 +346,30 @@ zpat__socket_transfer (zpat_socket_t *self, zmq_msg_t *frame, int flags,
     }
     return zpat__socket_transfer_wait (self, frame, flags, sending, first);
 }
-int zpat__socket_send_frame (zpat_socket_t *self, zmq_msg_t *frame, int more,
-                             bool first);
-int64_t zpat__clock_ms (void);
 
-// Messages (zpat_msg.c): the next free frame slot, grown as needed
-// (NULL/ENOMEM); releasing every frame and the slots.
-zmq_msg_t *zpat__msg_grow (struct zpat_msg *self);
-static inline zmq_msg_t *
-zpat__msg_slot (struct zpat_msg *self)
-{
-    return self->count < self->capacity ? &self->frames[self->count]
-                                        : zpat__msg_grow (self);
-}
-void zpat__msg_fini (struct zpat_msg *self);
+// zpat_recv.c: the parts of a receive a role's recv hook builds on.
+// Works out how a fast receive runs, whenever the size limit or the
+// transports change.
+void zpat__socket_plan_receive (zpat_socket_t *self);
+// Makes sure a whole message is kept in self, receiving one if none is
+// (through the role's recv hook, if it has one): 0 or -1 with errno.
+int zpat__socket_recv_kept (zpat_socket_t *self);
+// Receives a message into self->frame, and the rest of a multipart one
+// into self->multi, and marks it kept. first: the first frame may wait.
+int zpat__socket_recv_body (zpat_socket_t *self, bool first);
+// Receives a multipart message whose first frame is in first into msg.
+int zpat__socket_recv_rest (zpat_socket_t *self, zmq_msg_t *first,
+                            struct zpat_msg *msg);
+// True when a frame of the kept message is over the maximum message size
+// (libzmq checks it over tcp:// and ipc:// only; this over inproc:// too).
+bool zpat__socket_oversized (zpat_socket_t *self);
+// Drops the kept message, releasing its frames at once.
+void zpat__socket_drop_kept (zpat_socket_t *self);
 
-// Reply (zpat_rep.c): receives the next request with a well-formed envelope,
-// keeping the envelope and the body; sends the envelope back.
-int zpat__rep_recv (zpat_socket_t *self);
-int zpat__rep_send_envelope (zpat_socket_t *self);
-
-// Publisher (zpat_pub.c): reads the subscriptions queued on the XPUB.
-void zpat__pub_drain (zpat_socket_t *self);
+// ---------------------------------------------------------------------------
+// Layer 2: the roles (zpat_req.c, zpat_rep.c, zpat_pub.c, zpat_sub.c,
+// zpat_push.c, zpat_pull.c). Each defines its struct (the core first, then
+// its own state), its static const zpat__role_t, its constructors and
+// destroy, and its own verbs. Nothing here: no layer below calls a role.
 
 #endif // ZPAT_INTERNAL_H

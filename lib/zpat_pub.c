@@ -10,14 +10,57 @@
 // in place instead of sleeping and hoping.
 struct zpat_pub {
     zpat_socket_t sock;
+    int subscriptions; // live subscriptions seen on the XPUB
+};
+
+// Every subscribe and unsubscribe, duplicates included, reaches the
+// publisher, so that it can count them.
+static int
+s_open (zpat_socket_t *sock)
+{
+    int on = 1;
+    if (zpat__socket_enter (sock) == -1)
+        return -1;
+    int rc = zmq_setsockopt (sock->handle, ZMQ_XPUB_VERBOSER, &on, sizeof on);
+    zpat__socket_leave (sock);
+    return rc;
+}
+
+// Reads the subscriptions queued on the XPUB. The send paths run it every
+// 256 sends (the tick hook), so that they cannot pile up without bound.
+static void
+s_drain (zpat_socket_t *sock)
+{
+    zpat_pub_t *self = (zpat_pub_t *)sock;
+    zmq_msg_t note;
+    zmq_msg_init (&note);
+    while (zmq_msg_recv (&note, sock->handle, ZMQ_DONTWAIT) >= 0) {
+        const unsigned char *bytes = zmq_msg_data (&note);
+        if (zmq_msg_size (&note) >= 1 && bytes[0] == 1)
+            self->subscriptions++;
+        else if (zmq_msg_size (&note) >= 1 && bytes[0] == 0 &&
+                 self->subscriptions > 0)
+            self->subscriptions--;
+    }
+    zmq_msg_close (&note);
+}
+
+static const zpat__role_t s_role = {
+    .name = "PUB",
+    .zmq_type = ZMQ_XPUB,
+    .size = sizeof (zpat_pub_t),
+    .attach = '@',
+    .sends = true,
+    .open = s_open,
+    .tick = s_drain,
+    .tick_sends = 256,
 };
 
 zpat_pub_t *
 zpat_pub_new_sized (const char *endpoints, const zpat_options_t *opts,
                     size_t opts_size)
 {
-    return (zpat_pub_t *)zpat__socket_new (ZPAT__PUB, sizeof (zpat_pub_t),
-                                           endpoints, opts, opts_size);
+    return (zpat_pub_t *)zpat__socket_new (&s_role, endpoints, opts, opts_size);
 }
 
 zpat_pub_t *
@@ -30,33 +73,15 @@ void
 zpat_pub_destroy (zpat_pub_t **self_p)
 {
     if (self_p && *self_p &&
-        zpat__socket_destroy (&(*self_p)->sock, ZPAT__PUB) == 0)
+        zpat__socket_destroy (&(*self_p)->sock, &s_role) == 0)
         *self_p = NULL;
-}
-
-void
-zpat__pub_drain (zpat_socket_t *self)
-{
-    zmq_msg_t note;
-    zmq_msg_init (&note);
-    while (zmq_msg_recv (&note, self->handle, ZMQ_DONTWAIT) >= 0) {
-        const unsigned char *bytes = zmq_msg_data (&note);
-        if (zmq_msg_size (&note) >= 1 && bytes[0] == 1)
-            self->subscriptions++;
-        else if (zmq_msg_size (&note) >= 1 && bytes[0] == 0 &&
-                 self->subscriptions > 0)
-            self->subscriptions--;
-    }
-    zmq_msg_close (&note);
 }
 
 // 0 for a live publisher, else -1 with EINVAL or ZPAT_EFORKED.
 static int
 s_check (zpat_pub_t *self)
 {
-    if (!self || zpat__socket_valid (&self->sock) == -1)
-        return self ? -1 : zpat__fail (EINVAL);
-    return self->sock.role == ZPAT__PUB ? 0 : zpat__fail (EINVAL);
+    return zpat__socket_is ((zpat_socket_t *)self, &s_role);
 }
 
 int
@@ -76,9 +101,9 @@ zpat_pub_subscriptions (zpat_pub_t *self)
 {
     if (s_check (self) == -1 || zpat__socket_enter (&self->sock) == -1)
         return -1;
-    zpat__pub_drain (&self->sock);
+    s_drain (&self->sock);
     zpat__socket_leave (&self->sock);
-    return self->sock.subscriptions;
+    return self->subscriptions;
 }
 
 static int s_wait_subscriptions (zpat_pub_t *self, int count, int timeout_ms);
@@ -103,9 +128,9 @@ s_wait_subscriptions (zpat_pub_t *self, int count, int timeout_ms)
     int64_t deadline =
         timeout_ms < 0 ? -1 : zpat__clock_ms () + (int64_t)timeout_ms;
     while (true) {
-        zpat__pub_drain (&self->sock);
-        if (self->sock.subscriptions >= count)
-            return self->sock.subscriptions;
+        s_drain (&self->sock);
+        if (self->subscriptions >= count)
+            return self->subscriptions;
         int left = -1;
         if (deadline >= 0) {
             left = (int)(deadline - zpat__clock_ms ());

@@ -8,12 +8,21 @@ struct zpat_pull {
     zpat_socket_t sock;
 };
 
+static const zpat__role_t s_role = {
+    .name = "PULL",
+    .zmq_type = ZMQ_PULL,
+    .size = sizeof (zpat_pull_t),
+    .attach = '@',
+    .sends = false,
+    .receives = true,
+};
+
 zpat_pull_t *
 zpat_pull_new_sized (const char *endpoints, const zpat_options_t *opts,
                      size_t opts_size)
 {
-    return (zpat_pull_t *)zpat__socket_new (ZPAT__PULL, sizeof (zpat_pull_t),
-                                            endpoints, opts, opts_size);
+    return (zpat_pull_t *)zpat__socket_new (&s_role, endpoints, opts,
+                                            opts_size);
 }
 
 zpat_pull_t *
@@ -26,6 +35,6 @@ void
 zpat_pull_destroy (zpat_pull_t **self_p)
 {
     if (self_p && *self_p &&
-        zpat__socket_destroy (&(*self_p)->sock, ZPAT__PULL) == 0)
+        zpat__socket_destroy (&(*self_p)->sock, &s_role) == 0)
         *self_p = NULL;
 }

@@ -8,12 +8,21 @@ struct zpat_push {
     zpat_socket_t sock;
 };
 
+static const zpat__role_t s_role = {
+    .name = "PUSH",
+    .zmq_type = ZMQ_PUSH,
+    .size = sizeof (zpat_push_t),
+    .attach = '>',
+    .sends = true,
+    .receives = false,
+};
+
 zpat_push_t *
 zpat_push_new_sized (const char *endpoints, const zpat_options_t *opts,
                      size_t opts_size)
 {
-    return (zpat_push_t *)zpat__socket_new (ZPAT__PUSH, sizeof (zpat_push_t),
-                                            endpoints, opts, opts_size);
+    return (zpat_push_t *)zpat__socket_new (&s_role, endpoints, opts,
+                                            opts_size);
 }
 
 zpat_push_t *
@@ -26,6 +35,6 @@ void
 zpat_push_destroy (zpat_push_t **self_p)
 {
     if (self_p && *self_p &&
-        zpat__socket_destroy (&(*self_p)->sock, ZPAT__PUSH) == 0)
+        zpat__socket_destroy (&(*self_p)->sock, &s_role) == 0)
         *self_p = NULL;
 }

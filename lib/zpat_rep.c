@@ -4,16 +4,43 @@
 
 #include "zpat_internal.h"
 
+// The libzmq socket is a ROUTER, with REP's envelope handled here: libzmq
+// 4.3.4's REP can silently drop the reply to a good request after a bad
+// peer. The hooks below make every receive keep the request's envelope and
+// every send put it back in front of the reply, so a REP never takes the
+// core's fast paths.
 struct zpat_rep {
     zpat_socket_t sock;
+    struct zpat_msg envelope; // the routing frames of the request
+    bool replying;            // a request was received, not yet answered
+};
+
+static int s_recv (zpat_socket_t *sock);
+static int s_send_envelope (zpat_socket_t *sock);
+
+static void
+s_close (zpat_socket_t *sock)
+{
+    zpat__msg_fini (&((zpat_rep_t *)sock)->envelope);
+}
+
+static const zpat__role_t s_role = {
+    .name = "REP",
+    .zmq_type = ZMQ_ROUTER,
+    .size = sizeof (zpat_rep_t),
+    .attach = '@',
+    .sends = true,
+    .receives = true,
+    .close = s_close,
+    .recv = s_recv,
+    .send_head = s_send_envelope,
 };
 
 zpat_rep_t *
 zpat_rep_new_sized (const char *endpoints, const zpat_options_t *opts,
                     size_t opts_size)
 {
-    return (zpat_rep_t *)zpat__socket_new (ZPAT__REP, sizeof (zpat_rep_t),
-                                           endpoints, opts, opts_size);
+    return (zpat_rep_t *)zpat__socket_new (&s_role, endpoints, opts, opts_size);
 }
 
 zpat_rep_t *
@@ -26,7 +53,7 @@ void
 zpat_rep_destroy (zpat_rep_t **self_p)
 {
     if (self_p && *self_p &&
-        zpat__socket_destroy (&(*self_p)->sock, ZPAT__REP) == 0)
+        zpat__socket_destroy (&(*self_p)->sock, &s_role) == 0)
         *self_p = NULL;
 }
 
@@ -51,12 +78,13 @@ s_skip_rest (zpat_socket_t *self, zmq_msg_t *scratch)
 // DEALER speaking REQ's envelope): it is dropped here, where libzmq's REP
 // would drop it and could leave its router half-way through a dropped reply,
 // losing the next good one.
-int
-zpat__rep_recv (zpat_socket_t *self)
+static int
+s_recv (zpat_socket_t *self)
 {
-    if (self->replying)
+    zpat_rep_t *rep = (zpat_rep_t *)self;
+    if (rep->replying)
         return zpat__fail (ZPAT_EFSM);
-    struct zpat_msg *envelope = &self->envelope;
+    struct zpat_msg *envelope = &rep->envelope;
     int64_t start = zpat__socket_wait_start (self);
     for (bool waited = false;; waited = true) {
         // After a dropped message, wait for the next with what is left of
@@ -95,29 +123,35 @@ zpat__rep_recv (zpat_socket_t *self)
             zpat__socket_drop_kept (self);
             continue;
         }
-        self->replying = true;
+        rep->replying = true;
         return 0;
     }
 }
 
-// Sends the kept envelope ahead of a reply's first frame: ZPAT_EFSM when no
-// request is waiting for an answer. Only the first frame may wait (a ROUTER
-// never does, but a signal may end the call before anything is sent).
-int
-zpat__rep_send_envelope (zpat_socket_t *self)
+// Sends the kept envelope ahead of a reply's first frame: 1 (the reply's
+// frames follow without waiting), or -1 with ZPAT_EFSM when no request is
+// waiting for an answer. Only the first frame may wait (a ROUTER never
+// does, but a signal may end the call before anything is sent).
+static int
+s_send_envelope (zpat_socket_t *self)
 {
+    zpat_rep_t *rep = (zpat_rep_t *)self;
     // A request the caller has not taken yet (kept after EMSGSIZE or
     // ZPAT_EFRAMES) has not been received: answering it now would send the
     // envelope away and leave the request to be delivered again.
-    if (!self->replying || self->kept != ZPAT__KEPT_NONE)
+    if (!rep->replying || self->kept != ZPAT__KEPT_NONE)
         return zpat__fail (ZPAT_EFSM);
-    struct zpat_msg *envelope = &self->envelope;
+    struct zpat_msg *envelope = &rep->envelope;
     for (size_t i = 0; i < envelope->count; i++) {
         if (zpat__socket_transfer (self, &envelope->frames[i], ZMQ_SNDMORE,
                                    true, i == 0) == -1)
             return -1;
     }
-    // libzmq emptied each frame it took.
+    // libzmq emptied each frame it took. The reply's own frames now follow
+    // without waiting (a ROUTER takes a message whole), so the request is
+    // answered: only the end of the context could stop them now, and no
+    // call succeeds after that.
     envelope->count = 0;
-    return 0;
+    rep->replying = false;
+    return 1;
 }

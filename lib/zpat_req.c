@@ -8,12 +8,21 @@ struct zpat_req {
     zpat_socket_t sock;
 };
 
+static const zpat__role_t s_role = {
+    .name = "REQ",
+    .zmq_type = ZMQ_REQ,
+    .size = sizeof (zpat_req_t),
+    .attach = '>',
+    .sends = true,
+    .receives = true,
+    .one_reply = true,
+};
+
 zpat_req_t *
 zpat_req_new_sized (const char *endpoints, const zpat_options_t *opts,
                     size_t opts_size)
 {
-    return (zpat_req_t *)zpat__socket_new (ZPAT__REQ, sizeof (zpat_req_t),
-                                           endpoints, opts, opts_size);
+    return (zpat_req_t *)zpat__socket_new (&s_role, endpoints, opts, opts_size);
 }
 
 zpat_req_t *
@@ -26,6 +35,6 @@ void
 zpat_req_destroy (zpat_req_t **self_p)
 {
     if (self_p && *self_p &&
-        zpat__socket_destroy (&(*self_p)->sock, ZPAT__REQ) == 0)
+        zpat__socket_destroy (&(*self_p)->sock, &s_role) == 0)
         *self_p = NULL;
 }

@@ -21,6 +21,28 @@ struct zpat_sub {
     prefix_t *prefixes;
 };
 
+static void
+s_close (zpat_socket_t *sock)
+{
+    zpat_sub_t *self = (zpat_sub_t *)sock;
+    prefix_t *held = self->prefixes;
+    while (held) {
+        prefix_t *next = held->next;
+        free (held);
+        held = next;
+    }
+    self->prefixes = NULL;
+}
+
+static const zpat__role_t s_role = {
+    .name = "SUB",
+    .zmq_type = ZMQ_SUB,
+    .size = sizeof (zpat_sub_t),
+    .attach = '>',
+    .receives = true,
+    .close = s_close,
+};
+
 // Longest prefix accepted, in bytes.
 #define PREFIX_MAX 65536
 
@@ -28,9 +50,7 @@ struct zpat_sub {
 static int
 s_check (zpat_sub_t *self)
 {
-    if (!self || zpat__socket_valid (&self->sock) == -1)
-        return self ? -1 : zpat__fail (EINVAL);
-    return self->sock.role == ZPAT__SUB ? 0 : zpat__fail (EINVAL);
+    return zpat__socket_is ((zpat_socket_t *)self, &s_role);
 }
 
 // libzmq 4.3.0 to 4.3.4 send a subscription to the publisher as a ZMTP 3.1
@@ -148,8 +168,8 @@ zpat_sub_new_sized (const char *endpoints, const char *prefix,
         return zpat__fail_null (ZPAT_ESUBLEN);
     if (prefix && strlen (prefix) > PREFIX_MAX)
         return zpat__fail_null (EINVAL);
-    zpat_sub_t *self = (zpat_sub_t *)zpat__socket_new (
-        ZPAT__SUB, sizeof (zpat_sub_t), NULL, opts, opts_size);
+    zpat_sub_t *self =
+        (zpat_sub_t *)zpat__socket_new (&s_role, NULL, opts, opts_size);
     if (!self)
         return NULL;
     zpat_socket_t *sock = &self->sock;
@@ -167,19 +187,8 @@ zpat_sub_new_sized (const char *endpoints, const char *prefix,
 void
 zpat_sub_destroy (zpat_sub_t **self_p)
 {
-    if (!self_p || !*self_p ||
-        ((*self_p)->sock.tag != ZPAT__TAG_LIVE &&
-         (*self_p)->sock.tag != ZPAT__TAG_FORKED) ||
-        (*self_p)->sock.role != ZPAT__SUB)
-        return;
-    prefix_t *held = (*self_p)->prefixes;
-    while (held) {
-        prefix_t *next = held->next;
-        free (held);
-        held = next;
-    }
-    (*self_p)->prefixes = NULL;
-    if (zpat__socket_destroy (&(*self_p)->sock, ZPAT__SUB) == 0)
+    if (self_p && *self_p &&
+        zpat__socket_destroy (&(*self_p)->sock, &s_role) == 0)
         *self_p = NULL;
 }
 

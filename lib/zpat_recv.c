@@ -1,0 +1,420 @@
+// zpat_recv.c - the socket core's receives: the fast paths (one libzmq
+// call, inline, no hook in front), the general paths behind them, and the
+// kept message that makes a failed receive lose nothing. A role with a recv
+// hook (REP) replaces how a whole message is received and kept.
+// SPDX-License-Identifier: MPL-2.0
+
+#include "zpat_internal.h"
+
+// Works out how a fast receive runs, whenever the size limit or the
+// transports change. Where zpat may have to drop what arrives (an inproc://
+// socket with a size limit, which libzmq does not check there), the fast
+// path only takes a message already there: the general path then counts the
+// whole wait, so that a drop does not extend it. Not for a role whose
+// receive waits for one reply (REQ): if that is dropped, no other comes, and
+// the wait runs on from there. A message larger than recv_limit goes to the
+// general path, which drops it if it is over the limit (libzmq reports sizes
+// from INT_MAX up as INT_MAX, so those always go there when limited).
+void
+zpat__socket_plan_receive (zpat_socket_t *self)
+{
+    int64_t max = self->opts.max_msg_bytes;
+    bool limited = self->inproc && max >= 0;
+    self->recv_flags = limited && !self->role->one_reply ? ZMQ_DONTWAIT : 0;
+    self->recv_limit = !limited        ? INT_MAX
+                       : max < INT_MAX ? (int)max
+                                       : INT_MAX - 1;
+}
+
+// Checks a receive call and marks self busy, as s_enter_sender does a send.
+static int
+s_enter_receiver (zpat_socket_t *self, bool args_ok)
+{
+    if (zpat__socket_valid (self) == -1)
+        return -1;
+    if (!self->role->receives || !args_ok) {
+        zpat__idle (self); // as in s_enter_sender
+        return zpat__fail (EINVAL);
+    }
+    return zpat__socket_enter (self);
+}
+
+void
+zpat__socket_drop_kept (zpat_socket_t *self)
+{
+    // Release the frame at once: a large buffer goes back, and a zero-copy
+    // frame's free function runs now rather than at the next receive.
+    zmq_msg_close (self->frame);
+    zmq_msg_init (self->frame);
+    if (self->multi.count)
+        zpat_msg_reset (&self->multi);
+    self->kept = ZPAT__KEPT_NONE;
+}
+
+// Receives a multipart message whose first frame is in first into msg.
+// libzmq delivers a message whole, so the other frames are already there.
+int
+zpat__socket_recv_rest (zpat_socket_t *self, zmq_msg_t *first,
+                        struct zpat_msg *msg)
+{
+    zpat_msg_reset (msg);
+    bool more = true;
+    while (more) {
+        zmq_msg_t *slot = zpat__msg_slot (msg);
+        if (!slot) {
+            // Out of memory mid-message: read the rest so that the socket
+            // stays usable, and say so.
+            zmq_msg_t skip;
+            zmq_msg_init (&skip);
+            do {
+                if (zmq_msg_recv (&skip, self->handle, 0) == -1)
+                    break;
+            } while (zmq_msg_more (&skip));
+            zmq_msg_close (&skip);
+            zpat_msg_reset (msg);
+            return zpat__fail (ENOMEM);
+        }
+        zmq_msg_init (slot);
+        if (msg->count == 0)
+            zmq_msg_move (slot, first);
+        else if (zpat__socket_transfer (self, slot, 0, false, false) == -1) {
+            int saved = errno;
+            zmq_msg_close (slot);
+            zpat_msg_reset (msg);
+            return zpat__fail (saved);
+        }
+        msg->count++;
+        more = zmq_msg_more (slot);
+    }
+    return 0;
+}
+
+// True when a frame of the kept message is over the maximum message size.
+// libzmq enforces the limit in its tcp:// and ipc:// decoder only; this
+// holds it over inproc:// too.
+bool
+zpat__socket_oversized (zpat_socket_t *self)
+{
+    int64_t max = self->opts.max_msg_bytes;
+    if (!self->inproc || max < 0)
+        return false;
+    if (self->kept == ZPAT__KEPT_ONE)
+        return (int64_t)zmq_msg_size (self->frame) > max;
+    for (size_t i = 0; i < self->multi.count; i++)
+        if ((int64_t)zmq_msg_size (&self->multi.frames[i]) > max)
+            return true;
+    return false;
+}
+
+// With the first frame of a message in self->frame, receives the rest of a
+// multipart one into self->multi and marks the message kept.
+static int
+s_recv_finish (zpat_socket_t *self)
+{
+    if (!zmq_msg_more (self->frame))
+        self->kept = ZPAT__KEPT_ONE;
+    else if (zpat__socket_recv_rest (self, self->frame, &self->multi) == -1)
+        return -1;
+    else
+        self->kept = ZPAT__KEPT_MULTI;
+    return 0;
+}
+
+// Receives a message (or a REP request's body) into self->frame, and the
+// rest of a multipart one into self->multi, and marks it kept. first: the
+// first frame may wait, with the caller's timeout.
+int
+zpat__socket_recv_body (zpat_socket_t *self, bool first)
+{
+    if (zpat__socket_transfer (self, self->frame, 0, false, first) == -1)
+        return -1;
+    return s_recv_finish (self);
+}
+
+// Makes sure a whole message is kept in self, receiving one if none is.
+// Messages the role must not deliver (oversized ones; for a role with a
+// recv hook, whatever it refuses) are dropped and the wait goes on, within
+// the same receive timeout: a stream of them cannot hold the call forever.
+// A REQ whose reply is dropped gets no reply, as over tcp:// (where libzmq
+// drops it): it waits out its timeout.
+int
+zpat__socket_recv_kept (zpat_socket_t *self)
+{
+    if (self->role->recv)
+        return self->kept != ZPAT__KEPT_NONE ? 0 : self->role->recv (self);
+    int64_t start = zpat__socket_wait_start (self);
+    while (true) {
+        // A message kept by a fast receive has not been checked yet.
+        if (self->kept == ZPAT__KEPT_NONE &&
+            zpat__socket_recv_body (self, true) == -1)
+            return -1;
+        if (!zpat__socket_oversized (self))
+            return 0;
+        zpat__socket_drop_kept (self);
+        if (zpat__socket_wait_rest (self, start) == -1)
+            return -1;
+    }
+}
+
+// True when a receive on self may be one libzmq call, with the flags it
+// stores in *flags: a live receiver other than a REP, with nothing kept from
+// an earlier call, and the slow word 0 or ZPAT__SLOW_SIGNALS (see FAST_MAX).
+// Marks self busy once it is known live; the general path marks it again.
+static inline bool
+s_fast_receiver (zpat_socket_t *self, int *flags)
+{
+    if (!self || self->tag != ZPAT__TAG_LIVE || !self->fast_recv ||
+        self->kept != ZPAT__KEPT_NONE)
+        return false;
+    zpat__busy (self);
+    unsigned slow = zpat__slow_word ();
+    if (slow == 0) {
+        *flags = self->recv_flags;
+        return true;
+    }
+    *flags = ZMQ_DONTWAIT;
+    return slow == ZPAT__SLOW_SIGNALS;
+}
+
+// The rest of a fast receive that did not get a message to hand over:
+// keeps a multipart or oversized one for the general path (which drops it if
+// it is over the limit), and sorts the errors. Out of line, as it is rare.
+static int __attribute__ ((noinline))
+s_recv_fast_miss (zpat_socket_t *self, int rc)
+{
+    if (rc >= 0)
+        return s_recv_finish (self) == -1 ? -1 : -2;
+    if (errno == EINTR) {
+        self->interrupted = true; // the general path waits on, once
+        return -2;
+    }
+    // A receive that must not wait found nothing: the general path waits.
+    // (The slow word is read again rather than kept across the call.)
+    unsigned signals = zpat__slow_word () & ZPAT__SLOW_SIGNALS;
+    if (errno != EAGAIN || !(signals || self->recv_flags & ZMQ_DONTWAIT))
+        return -1;
+    self->tried = signals != 0; // the general path's wait polls at once
+    return -2;
+}
+
+// The fast receive: one zmq_msg_recv into self->frame, with the flags
+// s_plan_receive chose. Returns the size (clipped to INT_MAX, as libzmq
+// reports it) of a one-frame message within the size limit, for the caller
+// to take; -2 when the general path must take over (nothing there yet on a
+// socket that may drop, a multipart or oversized message, now kept, or a
+// stray signal); -1 with errno on an error.
+static inline int
+s_recv_fast (zpat_socket_t *self, int flags)
+{
+    int rc = zmq_msg_recv (self->frame, self->handle, flags);
+    // zmq_msg_more is zmq_msg_get (ZMQ_MORE) behind one more call.
+    if (rc >= 0 && rc <= self->recv_limit &&
+        !zmq_msg_get (self->frame, ZMQ_MORE))
+        return rc;
+    return s_recv_fast_miss (self, rc);
+}
+
+// After a fast receive the frame's bytes have been copied out: release
+// them now, as a drop would (a zero-copy frame's free function runs now, and
+// a large buffer goes back at once).
+static inline void
+s_recv_done (zpat_socket_t *self)
+{
+    zmq_msg_close (self->frame);
+    zmq_msg_init (self->frame);
+}
+
+// The general receive paths, out of line so that the fast paths in front of
+// them save no registers they do not use.
+static int
+s_recv_copy_in (zpat_socket_t *self, void *buf, size_t size)
+{
+    if (zpat__socket_recv_kept (self) == -1)
+        return -1;
+    if (self->kept == ZPAT__KEPT_MULTI)
+        return zpat__fail (ZPAT_EFRAMES);
+    size_t length = zmq_msg_size (self->frame);
+    if (length > size || length > INT_MAX)
+        return zpat__fail (EMSGSIZE);
+    if (length)
+        memcpy (buf, zmq_msg_data (self->frame), length);
+    zpat__socket_drop_kept (self);
+    return (int)length;
+}
+
+static int __attribute__ ((noinline))
+s_recv_copy (zpat_socket_t *self, void *buf, size_t size)
+{
+    if (s_enter_receiver (self, buf || !size) == -1)
+        return -1;
+    int rc = s_recv_copy_in (self, buf, size);
+    zpat__socket_leave (self);
+    return rc;
+}
+
+int
+zpat_socket_recv (zpat_socket_t *self, void *buf, size_t size)
+{
+    int flags;
+    if (s_fast_receiver (self, &flags) && (buf || !size)) {
+        int rc = s_recv_fast (self, flags);
+        if (rc >= 0 && rc < INT_MAX && (size_t)rc <= size) {
+            if (rc)
+                memcpy (buf, zmq_msg_data (self->frame), (size_t)rc);
+            s_recv_done (self);
+            zpat__idle (self);
+            return rc;
+        }
+        if (rc >= 0)
+            self->kept = ZPAT__KEPT_ONE; // for the general path to refuse
+        else if (rc == -1) {
+            zpat__idle (self);
+            return -1;
+        }
+    }
+    return s_recv_copy (self, buf, size);
+}
+
+static char *s_recv_str (zpat_socket_t *self);
+
+char *
+zpat_socket_recv_str (zpat_socket_t *self)
+{
+    int flags;
+    if (s_fast_receiver (self, &flags)) {
+        int rc = s_recv_fast (self, flags);
+        if (rc >= 0 && rc < INT_MAX) {
+            char *string = malloc ((size_t)rc + 1);
+            if (string) {
+                if (rc)
+                    memcpy (string, zmq_msg_data (self->frame), (size_t)rc);
+                string[rc] = 0;
+                s_recv_done (self);
+                zpat__idle (self);
+                return string;
+            }
+        }
+        if (rc >= 0)
+            self->kept = ZPAT__KEPT_ONE; // the general path tries again
+        else if (rc == -1) {
+            zpat__idle (self);
+            return NULL;
+        }
+    }
+    if (s_enter_receiver (self, true) == -1)
+        return NULL;
+    char *string = s_recv_str (self);
+    zpat__socket_leave (self);
+    return string;
+}
+
+static char *
+s_recv_str (zpat_socket_t *self)
+{
+    if (zpat__socket_recv_kept (self) == -1)
+        return NULL;
+    if (self->kept == ZPAT__KEPT_MULTI)
+        return zpat__fail_null (ZPAT_EFRAMES);
+    size_t length = zmq_msg_size (self->frame);
+    char *string = malloc (length + 1);
+    if (!string)
+        return zpat__fail_null (ENOMEM);
+    if (length)
+        memcpy (string, zmq_msg_data (self->frame), length);
+    string[length] = 0;
+    zpat__socket_drop_kept (self);
+    return string;
+}
+
+static int
+s_recv_msg_in (zpat_socket_t *self, zpat_msg_t *msg)
+{
+    // The message is received into the socket first and handed over only
+    // once whole, so that a failed call leaves the caller's message as it
+    // was (a zmq_msg_recv straight into it would empty it on a timeout).
+    if (zpat__socket_recv_kept (self) == -1)
+        return -1;
+    if (self->kept == ZPAT__KEPT_MULTI) {
+        // Hand the kept frames over by swapping arrays: no copy, and the
+        // caller's spare slots become the socket's.
+        zpat_msg_reset (msg);
+        struct zpat_msg spare = *msg;
+        *msg = self->multi;
+        self->multi = spare;
+    } else if (msg->count >= 1) {
+        // zmq_msg_move releases what frame 0 held.
+        for (size_t i = 1; i < msg->count; i++)
+            zmq_msg_close (&msg->frames[i]);
+        zmq_msg_move (&msg->frames[0], self->frame);
+        msg->count = 1;
+    } else {
+        zmq_msg_t *slot = zpat__msg_slot (msg);
+        if (!slot)
+            return -1; // the message stays kept
+        zmq_msg_init (slot);
+        zmq_msg_move (slot, self->frame);
+        msg->count = 1;
+    }
+    self->kept = ZPAT__KEPT_NONE;
+    return (int)msg->count;
+}
+
+static int __attribute__ ((noinline))
+s_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
+{
+    if (s_enter_receiver (self, msg) == -1)
+        return -1;
+    int rc = s_recv_msg_in (self, msg);
+    zpat__socket_leave (self);
+    return rc;
+}
+
+int
+zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
+{
+    // The fast path for a message that holds one frame, as it does when it
+    // is reused from receive to receive, or none but has a slot for one.
+    int flags;
+    if (s_fast_receiver (self, &flags) && msg && msg->count <= 1 &&
+        msg->capacity) {
+        int rc = s_recv_fast (self, flags);
+        if (rc >= 0) {
+            // Hand the frame over by swapping slot arrays with msg rather
+            // than moving it (a check, a copy and a release, out of line):
+            // nothing is copied or allocated. The frame msg held, now in the
+            // socket's array, is released at once, as zmq_msg_move would:
+            // its free function (a zero-copy frame's) runs in this call.
+            size_t had = msg->count;
+            zmq_msg_t *frames = msg->frames;
+            size_t slots = msg->capacity;
+            msg->frames = self->frame;
+            msg->capacity = self->frame_slots;
+            msg->count = 1;
+            self->frame = frames;
+            self->frame_slots = slots;
+            if (had)
+                zmq_msg_close (self->frame);
+            zmq_msg_init (self->frame);
+            zpat__idle (self);
+            return 1;
+        }
+        if (rc == -1) {
+            zpat__idle (self);
+            return -1;
+        }
+    }
+    return s_recv_msg (self, msg);
+}
+
+int
+zpat_socket_discard (zpat_socket_t *self)
+{
+    if (zpat__socket_valid (self) == -1)
+        return -1;
+    if (!self->role->receives)
+        return zpat__fail (EINVAL);
+    if (self->kept == ZPAT__KEPT_NONE)
+        return 0;
+    zpat__socket_drop_kept (self);
+    return 1;
+}

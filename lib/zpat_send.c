@@ -1,0 +1,276 @@
+// zpat_send.c - the socket core's sends: the fast paths (one libzmq call,
+// inline, no hook in front), and the general paths behind them, which run
+// the role's hooks around each message.
+// SPDX-License-Identifier: MPL-2.0
+
+#include "zpat_internal.h"
+
+#include <stdarg.h>
+
+// Checks a send call: EINVAL (or ZPAT_EFORKED) for a bad object, role or
+// argument (args_ok false), then ZPAT_ETERM after zpat_shutdown ().
+static int
+s_check_sender (zpat_socket_t *self, bool args_ok)
+{
+    if (zpat__socket_valid (self) == -1)
+        return -1;
+    if (!self->role->sends || !args_ok)
+        return zpat__fail (EINVAL);
+    return zpat__ctx_ended () ? zpat__fail (ZPAT_ETERM) : 0;
+}
+
+// As s_check_sender, and marks self busy for the call (zpat__socket_enter):
+// the caller ends it with zpat__socket_leave.
+static int
+s_enter_sender (zpat_socket_t *self, bool args_ok)
+{
+    if (s_check_sender (self, args_ok) == -1) {
+        // A fast path may have marked a live object busy before it found
+        // the call was not its to make: a refused call leaves no mark.
+        if (zpat__socket_check (self))
+            zpat__idle (self);
+        return -1;
+    }
+    return zpat__socket_enter (self);
+}
+
+// After every message sent: counts down to the role's tick hook (a
+// publisher reads the subscriptions piling up on its XPUB now and then, so
+// that they cannot grow without bound). As cheap as a test of the role.
+static inline void
+s_after_send (zpat_socket_t *self)
+{
+    if (__builtin_expect (--self->countdown == 0, 0))
+        zpat__socket_tick (self);
+}
+
+// The fast paths read zpat__slow once, after marking the socket busy: 0
+// (nothing unusual) or ZPAT__SLOW_SIGNALS alone (signals are caught, none has
+// arrived) let a send or receive be one libzmq call. With signals caught that
+// call must not wait (a signal would not end it in other threads), so it
+// passes ZMQ_DONTWAIT, which is the same bit: the word itself is the flags.
+// Whatever the fast path does not finish (a wait, an error to sort) goes to
+// the general path, which checks everything again.
+_Static_assert(ZPAT__SLOW_SIGNALS == ZMQ_DONTWAIT,
+               "the fast paths use the slow word as libzmq flags");
+#define FAST_MAX ZPAT__SLOW_SIGNALS
+
+// True when a send on self may take a fast path: a live sender other than a
+// REP. Marks it busy; the caller reads zpat__slow next.
+static inline bool
+s_fast_sender (zpat_socket_t *self)
+{
+    if (!self || self->tag != ZPAT__TAG_LIVE || !self->fast_send)
+        return false;
+    zpat__busy (self);
+    return true;
+}
+
+// After a fast send that libzmq refused: true when the general path must
+// take over (a signal cut the wait, or a send that must not wait found the
+// queue full), false when the error stands.
+static bool __attribute__ ((noinline)) s_send_fast_miss (zpat_socket_t *self)
+{
+    if (errno == EINTR) {
+        self->interrupted = true; // the general path waits on, once
+        return true;
+    }
+    // Read again rather than kept across the call: if it changed meanwhile,
+    // the general path sorts it out.
+    self->tried = (zpat__slow_word () & ZPAT__SLOW_SIGNALS) && errno == EAGAIN;
+    return self->tried;
+}
+
+// Sends one frame of a message on the general path, with the role's
+// send_head hook ahead of a first frame. Only a role with that hook has no
+// fast sends (zpat__socket_new), so reading fast_send first keeps the other
+// roles' general path from loading the role to find out.
+static int
+s_send_frame (zpat_socket_t *self, zmq_msg_t *frame, int more, bool first)
+{
+    if (first && !self->fast_send) {
+        int ahead = self->role->send_head (self);
+        if (ahead == -1)
+            return -1;
+        first = ahead == 0; // frames sent ahead did any waiting
+    }
+    return zpat__socket_transfer (self, frame, more ? ZMQ_SNDMORE : 0, true,
+                                  first);
+}
+
+// The general send path: any role, signals caught or not. Kept out of line
+// so that the fast path in zpat_socket_send stays a few instructions.
+static int
+s_send_copy_in (zpat_socket_t *self, const void *data, size_t size)
+{
+    zmq_msg_t frame;
+    if (zmq_msg_init_size (&frame, size) == -1)
+        return zpat__fail (ENOMEM);
+    if (size)
+        memcpy (zmq_msg_data (&frame), data, size);
+    if (s_send_frame (self, &frame, 0, true) == -1) {
+        int saved = errno;
+        zmq_msg_close (&frame);
+        return zpat__fail (saved);
+    }
+    s_after_send (self);
+    return 0;
+}
+
+static int __attribute__ ((noinline))
+s_send_copy (zpat_socket_t *self, const void *data, size_t size)
+{
+    if (s_enter_sender (self, data || !size) == -1)
+        return -1;
+    int rc = s_send_copy_in (self, data, size);
+    zpat__socket_leave (self);
+    return rc;
+}
+
+int
+zpat_socket_send (zpat_socket_t *self, const void *data, size_t size)
+{
+    // The common case in one libzmq call, as a raw program would make it;
+    // everything else (and a send a stray signal interrupted, which then
+    // waits on) takes the general path.
+    // (An empty send with a NULL data takes the general path.)
+    if (s_fast_sender (self) && data && size <= INT_MAX) {
+        unsigned flags = zpat__slow_word ();
+        if (flags <= FAST_MAX) {
+            if (__builtin_expect (
+                    zmq_send (self->handle, data, size, (int)flags) >= 0, 1)) {
+                s_after_send (self);
+                zpat__idle (self);
+                return 0;
+            }
+            if (!s_send_fast_miss (self)) {
+                zpat__idle (self);
+                return -1;
+            }
+        }
+    }
+    return s_send_copy (self, data, size);
+}
+
+int
+zpat_socket_send_str (zpat_socket_t *self, const char *string)
+{
+    if (!string)
+        return zpat__fail (EINVAL);
+    return zpat_socket_send (self, string, strlen (string));
+}
+
+int
+zpat_socket_sendf (zpat_socket_t *self, const char *format, ...)
+{
+    if (s_check_sender (self, format) == -1)
+        return -1;
+    char small[256];
+    va_list args;
+    va_start (args, format);
+    int length = vsnprintf (small, sizeof small, format, args);
+    va_end (args);
+    if (length < 0)
+        return zpat__fail (EINVAL);
+    if ((size_t)length < sizeof small)
+        return zpat_socket_send (self, small, (size_t)length);
+    char *large = malloc ((size_t)length + 1);
+    if (!large)
+        return zpat__fail (ENOMEM);
+    va_start (args, format);
+    vsnprintf (large, (size_t)length + 1, format, args);
+    va_end (args);
+    int rc = zpat_socket_send (self, large, (size_t)length);
+    int saved = errno;
+    free (large);
+    errno = saved;
+    return rc;
+}
+
+int
+zpat_socket_send_frames (zpat_socket_t *self, const zpat_frame_t *frames,
+                         size_t count)
+{
+    if (s_check_sender (self, frames && count) == -1)
+        return -1;
+    for (size_t i = 0; i < count; i++)
+        if (!frames[i].data && frames[i].size)
+            return zpat__fail (EINVAL);
+    // Build every frame before sending the first, so that running out of
+    // memory half-way leaves nothing queued ("all frames arrive, or none").
+    // The socket's own message holds them, reused from call to call.
+    struct zpat_msg *out = &self->outgoing;
+    zpat_msg_reset (out);
+    for (size_t i = 0; i < count; i++) {
+        if (zpat_msg_add (out, frames[i].data, frames[i].size) == -1) {
+            zpat_msg_reset (out);
+            return zpat__fail (ENOMEM);
+        }
+    }
+    if (zpat_socket_send_msg (self, out) == -1) {
+        int saved = errno;
+        zpat_msg_reset (out);
+        return zpat__fail (saved);
+    }
+    return 0;
+}
+
+static int s_send_msg (zpat_socket_t *self, zpat_msg_t *msg);
+static int s_send_msg_in (zpat_socket_t *self, zpat_msg_t *msg);
+
+int
+zpat_socket_send_msg (zpat_socket_t *self, zpat_msg_t *msg)
+{
+    if (s_fast_sender (self) && msg && msg->count == 1) {
+        unsigned flags = zpat__slow_word ();
+        if (flags <= FAST_MAX) {
+            if (__builtin_expect (zmq_msg_send (&msg->frames[0], self->handle,
+                                                (int)flags) >= 0,
+                                  1)) {
+                msg->count = 0; // libzmq emptied the frame
+                s_after_send (self);
+                zpat__idle (self);
+                return 0;
+            }
+            if (!s_send_fast_miss (self)) {
+                zpat__idle (self);
+                return -1;
+            }
+        }
+    }
+    return s_send_msg (self, msg);
+}
+
+static int __attribute__ ((noinline))
+s_send_msg (zpat_socket_t *self, zpat_msg_t *msg)
+{
+    if (s_enter_sender (self, msg && msg->count) == -1)
+        return -1;
+    int rc = s_send_msg_in (self, msg);
+    zpat__socket_leave (self);
+    return rc;
+}
+
+static int
+s_send_msg_in (zpat_socket_t *self, zpat_msg_t *msg)
+{
+    for (size_t i = 0; i < msg->count; i++) {
+        if (s_send_frame (self, &msg->frames[i], i + 1 < msg->count, i == 0) ==
+            -1) {
+            // Only the first frame can wait, so only it can fail for a
+            // timeout or a signal, leaving msg whole. A later frame fails
+            // only when zpat_shutdown () ended the context mid-message: the
+            // message went with it.
+            if (i > 0) {
+                int saved = errno;
+                zpat_msg_reset (msg);
+                errno = saved;
+            }
+            return -1;
+        }
+    }
+    // libzmq has emptied every frame it took; nothing is left to close.
+    msg->count = 0;
+    s_after_send (self);
+    return 0;
+}
