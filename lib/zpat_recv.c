@@ -157,9 +157,10 @@ zpat__socket_recv_kept (zpat_socket_t *self)
 }
 
 // True when a receive on self may be one libzmq call, with the flags it
-// stores in *flags: a live receiver other than a REP, with nothing kept from
-// an earlier call, and the slow word 0 or ZPAT__SLOW_SIGNALS (see FAST_MAX).
-// Marks self busy once it is known live; the general path marks it again.
+// stores in *flags: a live receiver whose role has no recv hook, with
+// nothing kept from an earlier call, and the slow word 0 or ZPAT__SLOW_SIGNALS
+// (see FAST_MAX). Marks self busy once it is known live; the general path marks
+// it again.
 static inline bool
 s_fast_receiver (zpat_socket_t *self, int *flags)
 {

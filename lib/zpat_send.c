@@ -55,8 +55,8 @@ _Static_assert(ZPAT__SLOW_SIGNALS == ZMQ_DONTWAIT,
                "the fast paths use the slow word as libzmq flags");
 #define FAST_MAX ZPAT__SLOW_SIGNALS
 
-// True when a send on self may take a fast path: a live sender other than a
-// REP. Marks it busy; the caller reads zpat__slow next.
+// True when a send on self may take a fast path: a live sender whose role
+// has no send_head hook. Marks it busy; the caller reads zpat__slow next.
 static inline bool
 s_fast_sender (zpat_socket_t *self)
 {
