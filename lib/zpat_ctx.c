@@ -14,14 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-int64_t
-zpat__clock_ms (void)
-{
-    struct timespec now;
-    clock_gettime (CLOCK_MONOTONIC, &now);
-    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
 static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
 static void *s_ctx;     // czmq's process context, while we use it
 atomic_uint zpat__slow; // ZPAT__SLOW_ENDED is s_shut, read without the lock

@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <time.h>
 
 // The word at the start of every live socket core; overwritten on destroy,
 // so a crossed void * or a destroyed object is refused with EINVAL.
@@ -187,8 +188,15 @@ zpat__slow_word (void)
     return atomic_load_explicit (&zpat__slow, memory_order_relaxed);
 }
 
-// A monotonic clock in milliseconds.
-int64_t zpat__clock_ms (void);
+// A monotonic clock in milliseconds. Inline: the waits read it on every
+// turn.
+static inline int64_t
+zpat__clock_ms (void)
+{
+    struct timespec now;
+    clock_gettime (CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
 
 // Layer 0: signals (zpat_signal.c): the read end of the signal pipe, or -1
 // when zpat_catch_signals () has not been called. Read on every blocking
