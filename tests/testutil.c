@@ -55,3 +55,14 @@ tu_thread_sleeps (long tid)
     const char *end = strrchr (stat, ')');
     return end && end[1] == ' ' && end[2] == 'S';
 }
+
+int
+tu_run_suite (Suite *suite, enum fork_status mode)
+{
+    SRunner *runner = srunner_create (suite);
+    srunner_set_fork_status (runner, mode);
+    srunner_run_all (runner, CK_NORMAL);
+    int failed = srunner_ntests_failed (runner);
+    srunner_free (runner);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,10 +1,11 @@
 // testutil.h - small helpers shared by the Check suites: unique endpoint
-// names, so suites can run side by side.
+// names, so suites can run side by side, and the runner every main () uses.
 // SPDX-License-Identifier: MPL-2.0
 
 #ifndef ZPAT_TESTUTIL_H
 #define ZPAT_TESTUTIL_H
 
+#include <check.h>
 #include <stddef.h>
 
 // tu_endpoint writes a fresh endpoint for transport ("inproc", "ipc" or
@@ -27,5 +28,13 @@ int tu_time_factor (void);
 // valgrind, which runs one thread at a time, a thread waiting for its turn
 // shows as asleep for a moment too: look several times in a row.
 int tu_thread_sleeps (long tid);
+
+// tu_run_suite runs every test of suite with Check's normal output, then
+// frees the runner, which owns and frees suite. mode is CK_FORK_GETENV to
+// leave it to the CK_FORK environment variable (Check's default), or
+// CK_FORK for a process of its own per test even where CK_FORK=no is set.
+// Returns EXIT_SUCCESS when every test passed, else EXIT_FAILURE: what
+// main () returns.
+int tu_run_suite (Suite *suite, enum fork_status mode);
 
 #endif
