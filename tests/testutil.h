@@ -5,7 +5,10 @@
 #ifndef ZPAT_TESTUTIL_H
 #define ZPAT_TESTUTIL_H
 
+#include <zpat.h>
+
 #include <check.h>
+#include <errno.h>
 #include <stddef.h>
 
 // tu_endpoint writes a fresh endpoint for transport ("inproc", "ipc" or
@@ -28,6 +31,31 @@ int tu_time_factor (void);
 // valgrind, which runs one thread at a time, a thread waiting for its turn
 // shows as asleep for a moment too: look several times in a row.
 int tu_thread_sleeps (long tid);
+
+// FAILS_WITH asserts that call returns -1 with errno code, and NULL_WITH
+// that it returns NULL with errno code; the failure message names the call,
+// what it returned and the errno it left. errno is cleared before the call.
+#define FAILS_WITH(code, call)                                                 \
+    do {                                                                       \
+        errno = 0;                                                             \
+        int rc_ = (call);                                                      \
+        int errno_ = errno;                                                    \
+        ck_assert_msg (rc_ == -1 && errno_ == (code),                          \
+                       "%s: returned %d, errno %d (%s); wanted -1, %s", #call, \
+                       rc_, errno_, zpat_strerror (errno_),                    \
+                       zpat_strerror (code));                                  \
+    } while (0)
+
+#define NULL_WITH(code, call)                                                  \
+    do {                                                                       \
+        errno = 0;                                                             \
+        const void *ptr_ = (call);                                             \
+        int errno_ = errno;                                                    \
+        ck_assert_msg (ptr_ == NULL && errno_ == (code),                       \
+                       "%s: returned %p, errno %d (%s); wanted NULL, %s",      \
+                       #call, ptr_, errno_, zpat_strerror (errno_),            \
+                       zpat_strerror (code));                                  \
+    } while (0)
 
 // tu_run_suite runs every test of suite with Check's normal output, then
 // frees the runner, which owns and frees suite. mode is CK_FORK_GETENV to
