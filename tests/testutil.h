@@ -11,11 +11,33 @@
 #include <errno.h>
 #include <stddef.h>
 
+// The transports a loop test runs once each on, in this order: register it
+// with tcase_add_loop_test (tc, test, 0, TU_TRANSPORTS) and let it use
+// tu_transports[_i].
+#define TU_TRANSPORTS 3
+extern const char *const tu_transports[TU_TRANSPORTS];
+
+// The size of the endpoint buffers the suites fill: tu_bound_endpoint's out.
+#define TU_ENDPOINT_SIZE 256
+
+// tu_opts gives a socket bounded waits (5 s to send or receive), so that a
+// lost message fails its test instead of hanging it, and a short linger
+// (100 ms), so that teardown is quick.
+extern const zpat_options_t tu_opts;
+
 // tu_endpoint writes a fresh endpoint for transport ("inproc", "ipc" or
 // "tcp") into buf and returns buf: a unique inproc:// name, a unique ipc://
 // path under /tmp, or "tcp://127.0.0.1:*" (bind it, then read the real
 // endpoint back with zpat_endpoint).
 char *tu_endpoint (char *buf, size_t size, const char *transport);
+
+// tu_bound_endpoint fails the test unless sock, made by what (a name for the
+// message, "zpat_pub_new") to bind wanted, exists and has an endpoint, and
+// copies the endpoint it really bound (a tcp:// port resolved) into out, of
+// TU_ENDPOINT_SIZE bytes, for its peers. Call it straight after the maker,
+// before errno changes.
+void tu_bound_endpoint (zpat_socket_t *sock, const char *what,
+                        const char *wanted, char *out);
 
 // tu_now_ms returns a monotonic clock in milliseconds.
 long long tu_now_ms (void);
