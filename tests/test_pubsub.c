@@ -180,17 +180,27 @@ START_TEST (unsubscribe_stops_delivery)
 }
 END_TEST
 
+// Makes a PUB bound on transport and a SUB that holds "A" twice and "B"
+// once, and waits until the publisher counts them: it counts distinct
+// prefixes per subscriber, so two. The caller destroys both.
+static zpat_pub_t *
+s_pub_with_a_twice (const char *transport, zpat_sub_t **sub)
+{
+    char endpoint[TU_ENDPOINT_SIZE];
+    zpat_pub_t *pub = s_pub_bound (transport, endpoint);
+    *sub = s_sub_new (endpoint, "A");
+    ck_assert_int_eq (zpat_sub_subscribe (*sub, "A"), 0);
+    ck_assert_int_eq (zpat_sub_subscribe (*sub, "B"), 0);
+    s_await_subscriptions (pub, 2);
+    return pub;
+}
+
 // Subscriptions count: a prefix subscribed twice still delivers after one
 // unsubscribe, and stops after the second.
 START_TEST (prefix_subscribed_twice_needs_two_unsubscribes)
 {
-    char endpoint[TU_ENDPOINT_SIZE];
-    zpat_pub_t *pub = s_pub_bound (tu_transports[_i], endpoint);
-    zpat_sub_t *sub = s_sub_new (endpoint, "A");
-    ck_assert_int_eq (zpat_sub_subscribe (sub, "A"), 0);
-    ck_assert_int_eq (zpat_sub_subscribe (sub, "B"), 0);
-    // The publisher counts distinct prefixes per subscriber: "A" and "B".
-    s_await_subscriptions (pub, 2);
+    zpat_sub_t *sub;
+    zpat_pub_t *pub = s_pub_with_a_twice (tu_transports[_i], &sub);
 
     ck_assert_int_eq (zpat_sub_unsubscribe (sub, "A"), 0);
     ck_assert_int_eq (zpat_send_str (pub, "A1"), 0);
@@ -395,12 +405,8 @@ END_TEST
 // not hold cannot be unsubscribed.
 START_TEST (subscription_count_follows_a_prefix_subscribed_twice)
 {
-    char endpoint[TU_ENDPOINT_SIZE];
-    zpat_pub_t *pub = s_pub_bound (tu_transports[_i], endpoint);
-    zpat_sub_t *sub = s_sub_new (endpoint, "A");
-    ck_assert_int_eq (zpat_sub_subscribe (sub, "A"), 0);
-    ck_assert_int_eq (zpat_sub_subscribe (sub, "B"), 0);
-    s_await_subscriptions (pub, 2);
+    zpat_sub_t *sub;
+    zpat_pub_t *pub = s_pub_with_a_twice (tu_transports[_i], &sub);
     ck_assert_int_eq (zpat_sub_unsubscribe (sub, "A"), 0);
     // Prove the unsubscribe was sent nowhere: a later "B" change arrives and
     // the count reflects only it.
@@ -418,12 +424,8 @@ END_TEST
 // A subscriber that held a prefix twice stops counting once it disconnects.
 START_TEST (subscriber_holding_a_prefix_twice_stops_counting_on_disconnect)
 {
-    char endpoint[TU_ENDPOINT_SIZE];
-    zpat_pub_t *pub = s_pub_bound (tu_transports[_i], endpoint);
-    zpat_sub_t *sub = s_sub_new (endpoint, "A");
-    ck_assert_int_eq (zpat_sub_subscribe (sub, "A"), 0);
-    ck_assert_int_eq (zpat_sub_subscribe (sub, "B"), 0);
-    s_await_subscriptions (pub, 2);
+    zpat_sub_t *sub;
+    zpat_pub_t *pub = s_pub_with_a_twice (tu_transports[_i], &sub);
     zpat_sub_destroy (&sub);
     ck_assert_int_eq (s_await_count (pub, 0), 0);
     zpat_pub_destroy (&pub);
