@@ -32,6 +32,17 @@ s_req_connected (const char *endpoints)
     return req;
 }
 
+// Makes a REP bound to a fresh endpoint on transport and a REQ connected to
+// it. The caller destroys both.
+static zpat_rep_t *
+s_rep_with_req (const char *transport, zpat_req_t **req)
+{
+    char endpoint[TU_ENDPOINT_SIZE];
+    zpat_rep_t *rep = s_rep_bound (transport, endpoint);
+    *req = s_req_connected (endpoint);
+    return rep;
+}
+
 // Receives a string on rep and checks it is expected.
 static void
 s_rep_expect (zpat_rep_t *rep, const char *expected)
@@ -86,9 +97,8 @@ s_random (uint32_t *state)
 START_TEST (echo_10000_messages_byte_exact)
 {
     const char *transport = tu_transports[_i];
-    char endpoint[TU_ENDPOINT_SIZE];
-    zpat_rep_t *rep = s_rep_bound (transport, endpoint);
-    zpat_req_t *req = s_req_connected (endpoint);
+    zpat_req_t *req;
+    zpat_rep_t *rep = s_rep_with_req (transport, &req);
     zpat_msg_t *msg = zpat_msg_new ();
     ck_assert_ptr_nonnull (msg);
     unsigned char *sent = malloc (ECHO_MAX);
@@ -208,9 +218,8 @@ END_TEST
 // REQ completes its exchange and works normally afterwards.
 START_TEST (req_send_twice_fails_with_efsm_and_req_still_works)
 {
-    char endpoint[TU_ENDPOINT_SIZE];
-    zpat_rep_t *rep = s_rep_bound (tu_transports[_i], endpoint);
-    zpat_req_t *req = s_req_connected (endpoint);
+    zpat_req_t *req;
+    zpat_rep_t *rep = s_rep_with_req (tu_transports[_i], &req);
 
     ck_assert_int_eq (zpat_send_str (req, "first"), 0);
     errno = 0;
@@ -229,9 +238,8 @@ END_TEST
 // Receiving on a REQ that has sent nothing fails at once with ZPAT_EFSM.
 START_TEST (req_recv_before_send_fails_with_efsm)
 {
-    char endpoint[TU_ENDPOINT_SIZE];
-    zpat_rep_t *rep = s_rep_bound (tu_transports[_i], endpoint);
-    zpat_req_t *req = s_req_connected (endpoint);
+    zpat_req_t *req;
+    zpat_rep_t *rep = s_rep_with_req (tu_transports[_i], &req);
 
     errno = 0;
     ck_assert_ptr_null (zpat_recv_str (req));
@@ -246,9 +254,8 @@ END_TEST
 // next request normally.
 START_TEST (rep_send_before_recv_fails_with_efsm)
 {
-    char endpoint[TU_ENDPOINT_SIZE];
-    zpat_rep_t *rep = s_rep_bound (tu_transports[_i], endpoint);
-    zpat_req_t *req = s_req_connected (endpoint);
+    zpat_req_t *req;
+    zpat_rep_t *rep = s_rep_with_req (tu_transports[_i], &req);
 
     errno = 0;
     ck_assert_int_eq (zpat_send_str (rep, "unasked"), -1);
@@ -262,9 +269,8 @@ END_TEST
 // A REP holding a request must answer it before receiving another.
 START_TEST (rep_recv_twice_fails_with_efsm)
 {
-    char endpoint[TU_ENDPOINT_SIZE];
-    zpat_rep_t *rep = s_rep_bound (tu_transports[_i], endpoint);
-    zpat_req_t *req = s_req_connected (endpoint);
+    zpat_req_t *req;
+    zpat_rep_t *rep = s_rep_with_req (tu_transports[_i], &req);
 
     ck_assert_int_eq (zpat_send_str (req, "one"), 0);
     s_rep_expect (rep, "one");
