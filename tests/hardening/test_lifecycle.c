@@ -216,26 +216,12 @@ s_blocker (void *arg)
     atomic_store (&self->started, true);
     int rc = 0;
     switch (self->kind) {
-    case BLOCK_PULL_RECV: {
-        char *got = zpat_recv_str ((zpat_pull_t *)self->object);
-        rc = got ? 0 : -1;
-        zpat_str_free (&got);
-        break;
-    }
-    case BLOCK_REQ_RECV: {
-        char *got = zpat_recv_str ((zpat_req_t *)self->object);
-        rc = got ? 0 : -1;
-        zpat_str_free (&got);
-        break;
-    }
-    case BLOCK_REP_RECV: {
-        char *got = zpat_recv_str ((zpat_rep_t *)self->object);
-        rc = got ? 0 : -1;
-        zpat_str_free (&got);
-        break;
-    }
+    case BLOCK_PULL_RECV:
+    case BLOCK_REQ_RECV:
+    case BLOCK_REP_RECV:
     case BLOCK_SUB_RECV: {
-        char *got = zpat_recv_str ((zpat_sub_t *)self->object);
+        // The call zpat_recv_str (s) makes for each of these roles.
+        char *got = zpat_socket_recv_str ((zpat_socket_t *)self->object);
         rc = got ? 0 : -1;
         zpat_str_free (&got);
         break;
