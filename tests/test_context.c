@@ -20,28 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FAILS_WITH(code, call)                                                 \
-    do {                                                                       \
-        errno = 0;                                                             \
-        int rc_ = (call);                                                      \
-        int errno_ = errno;                                                    \
-        ck_assert_msg (rc_ == -1 && errno_ == (code),                          \
-                       "%s: returned %d, errno %d (%s); wanted -1, %s", #call, \
-                       rc_, errno_, zpat_strerror (errno_),                    \
-                       zpat_strerror (code));                                  \
-    } while (0)
-
-#define NULL_WITH(code, call)                                                  \
-    do {                                                                       \
-        errno = 0;                                                             \
-        const void *ptr_ = (call);                                             \
-        int errno_ = errno;                                                    \
-        ck_assert_msg (ptr_ == NULL && errno_ == (code),                       \
-                       "%s: returned %p, errno %d (%s); wanted NULL, %s",      \
-                       #call, ptr_, errno_, zpat_strerror (errno_),            \
-                       zpat_strerror (code));                                  \
-    } while (0)
-
 static void
 s_pause_ms (long ms)
 {
@@ -539,9 +517,5 @@ context_suite (void)
 int
 main (void)
 {
-    SRunner *runner = srunner_create (context_suite ());
-    srunner_run_all (runner, CK_NORMAL);
-    int failed = srunner_ntests_failed (runner);
-    srunner_free (runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return tu_run_suite (context_suite (), CK_FORK_GETENV);
 }

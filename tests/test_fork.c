@@ -873,9 +873,5 @@ fork_suite (void)
 int
 main (void)
 {
-    SRunner *runner = srunner_create (fork_suite ());
-    srunner_run_all (runner, CK_NORMAL);
-    int failed = srunner_ntests_failed (runner);
-    srunner_free (runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return tu_run_suite (fork_suite (), CK_FORK_GETENV);
 }

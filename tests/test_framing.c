@@ -15,10 +15,8 @@
 #include <string.h>
 #include <time.h>
 
-// Every exchange runs over each transport: libzmq encodes frames differently
-// for inproc:// (no wire at all) and for the stream transports.
-static const char *const s_transports[] = {"inproc", "ipc", "tcp"};
-#define TRANSPORTS ((int)(sizeof s_transports / sizeof s_transports[0]))
+// Every exchange runs over each of tu_transports: libzmq encodes frames
+// differently for inproc:// (no wire at all) and for the stream transports.
 
 // A PULL that binds and a PUSH connected to it. Both wait at most five
 // seconds, so a lost message fails the test instead of hanging it.
@@ -68,7 +66,7 @@ s_fill (unsigned char *data, size_t size, unsigned seed)
 
 START_TEST (empty_frames_survive)
 {
-    pair_t pair = s_pair_new (s_transports[_i]);
+    pair_t pair = s_pair_new (tu_transports[_i]);
     ck_assert_int_eq (zpat_send (pair.push, NULL, 0), 0);
     ck_assert_int_eq (zpat_send_str (pair.push, ""), 0);
     zpat_frame_t frames[3] = {{NULL, 0}, {"", 0}, {"x", 0}};
@@ -95,7 +93,7 @@ END_TEST
 
 START_TEST (one_mib_frame_survives)
 {
-    pair_t pair = s_pair_new (s_transports[_i]);
+    pair_t pair = s_pair_new (tu_transports[_i]);
     size_t size = 1024 * 1024;
     unsigned char *sent = malloc (size);
     unsigned char *got = malloc (size);
@@ -151,7 +149,7 @@ s_assert_hundred_frames (zpat_msg_t *msg, unsigned seed)
 
 START_TEST (hundred_frames_survive_send_frames)
 {
-    pair_t pair = s_pair_new (s_transports[_i]);
+    pair_t pair = s_pair_new (tu_transports[_i]);
     static unsigned char bytes[FRAMES][4100];
     zpat_frame_t frames[FRAMES];
     for (size_t i = 0; i < FRAMES; i++) {
@@ -177,7 +175,7 @@ END_TEST
 
 START_TEST (hundred_frames_survive_send_msg)
 {
-    pair_t pair = s_pair_new (s_transports[_i]);
+    pair_t pair = s_pair_new (tu_transports[_i]);
     zpat_msg_t *out = zpat_msg_new ();
     zpat_msg_t *in = zpat_msg_new ();
     unsigned char bytes[4100];
@@ -216,7 +214,7 @@ static const char *const s_texts[] = {
 
 START_TEST (utf8_text_survives)
 {
-    pair_t pair = s_pair_new (s_transports[_i]);
+    pair_t pair = s_pair_new (tu_transports[_i]);
     size_t count = sizeof s_texts / sizeof s_texts[0];
     for (size_t i = 0; i < count; i++)
         ck_assert_int_eq (zpat_send_str (pair.push, s_texts[i]), 0);
@@ -245,7 +243,7 @@ END_TEST
 
 START_TEST (nul_bytes_in_binary_frames_survive)
 {
-    pair_t pair = s_pair_new (s_transports[_i]);
+    pair_t pair = s_pair_new (tu_transports[_i]);
     unsigned char binary[512];
     for (size_t i = 0; i < sizeof binary; i++)
         binary[i] = (unsigned char)(i % 3 == 0 ? 0 : i);
@@ -349,7 +347,7 @@ END_TEST
 
 START_TEST (small_buffer_fails_with_emsgsize_and_keeps_message)
 {
-    pair_t pair = s_pair_new (s_transports[_i]);
+    pair_t pair = s_pair_new (tu_transports[_i]);
     unsigned char sent[100];
     s_fill (sent, sizeof sent, 7);
     ck_assert_int_eq (zpat_send (pair.push, sent, sizeof sent), 0);
@@ -420,7 +418,7 @@ END_TEST
 
 START_TEST (multipart_on_single_frame_calls_fails_with_eframes_and_is_kept)
 {
-    pair_t pair = s_pair_new (s_transports[_i]);
+    pair_t pair = s_pair_new (tu_transports[_i]);
     zpat_frame_t frames[3] = {{"one", 3}, {"two", 3}, {"three", 5}};
     ck_assert_int_eq (zpat_send_frames (pair.push, frames, 3), 0);
     ck_assert_int_eq (zpat_send_str (pair.push, "single"), 0);
@@ -459,7 +457,7 @@ END_TEST
 
 START_TEST (discard_drops_a_message_refused_for_size)
 {
-    pair_t pair = s_pair_new (s_transports[_i]);
+    pair_t pair = s_pair_new (tu_transports[_i]);
     unsigned char big[100];
     s_fill (big, sizeof big, 11);
     ck_assert_int_eq (zpat_send (pair.push, big, sizeof big), 0);
@@ -482,7 +480,7 @@ END_TEST
 
 START_TEST (discard_drops_a_multipart_message_refused_as_one_frame)
 {
-    pair_t pair = s_pair_new (s_transports[_i]);
+    pair_t pair = s_pair_new (tu_transports[_i]);
     zpat_frame_t frames[3] = {{"one", 3}, {"two", 3}, {"three", 5}};
     ck_assert_int_eq (zpat_send_frames (pair.push, frames, 3), 0);
     ck_assert_int_eq (zpat_send_frames (pair.push, frames, 2), 0);
@@ -512,7 +510,7 @@ END_TEST
 // timeout, and leaves a message that is waiting to be received.
 START_TEST (discard_with_nothing_kept_consumes_nothing)
 {
-    pair_t pair = s_pair_new (s_transports[_i]);
+    pair_t pair = s_pair_new (tu_transports[_i]);
     ck_assert_int_eq (zpat_set_recv_timeout_ms (pair.pull, ZPAT_WAIT_FOREVER),
                       0);
     long long start = tu_now_ms ();
@@ -610,7 +608,7 @@ START_TEST (discard_on_a_replier_still_owes_the_reply)
     char endpoint[128];
     zpat_options_t opts = {.recv_timeout_ms = 5000, .send_timeout_ms = 5000};
     zpat_rep_t *rep = zpat_rep_new (
-        tu_endpoint (endpoint, sizeof endpoint, s_transports[_i]), &opts);
+        tu_endpoint (endpoint, sizeof endpoint, tu_transports[_i]), &opts);
     ck_assert_ptr_nonnull (rep);
     zpat_req_t *req = zpat_req_new (zpat_endpoint (rep), &opts);
     ck_assert_ptr_nonnull (req);
@@ -681,7 +679,7 @@ s_zc_await (int want)
 
 START_TEST (zero_copy_frame_is_freed_once_after_send)
 {
-    pair_t pair = s_pair_new (s_transports[_i]);
+    pair_t pair = s_pair_new (tu_transports[_i]);
     size_t size = 64 * 1024;
     unsigned char *data = malloc (size);
     s_fill (data, size, 99);
@@ -820,8 +818,8 @@ END_TEST
 // message leaves it whole (ASan and valgrind check the rest).
 START_TEST (one_message_serves_several_sockets)
 {
-    pair_t a = s_pair_new (s_transports[_i]);
-    pair_t b = s_pair_new (s_transports[_i]);
+    pair_t a = s_pair_new (tu_transports[_i]);
+    pair_t b = s_pair_new (tu_transports[_i]);
     zpat_msg_t *msg = zpat_msg_new ();
     ck_assert_ptr_nonnull (msg);
     for (int round = 0; round < 4; round++) {
@@ -913,20 +911,22 @@ framing_suite (void)
     Suite *suite = suite_create ("framing");
     TCase *tc = tcase_create ("sizes");
     tcase_set_timeout (tc, 20);
-    tcase_add_loop_test (tc, empty_frames_survive, 0, TRANSPORTS);
-    tcase_add_loop_test (tc, one_mib_frame_survives, 0, TRANSPORTS);
+    tcase_add_loop_test (tc, empty_frames_survive, 0, TU_TRANSPORTS);
+    tcase_add_loop_test (tc, one_mib_frame_survives, 0, TU_TRANSPORTS);
     suite_add_tcase (suite, tc);
 
     tc = tcase_create ("multipart");
     tcase_set_timeout (tc, 20);
-    tcase_add_loop_test (tc, hundred_frames_survive_send_frames, 0, TRANSPORTS);
-    tcase_add_loop_test (tc, hundred_frames_survive_send_msg, 0, TRANSPORTS);
+    tcase_add_loop_test (tc, hundred_frames_survive_send_frames, 0,
+                         TU_TRANSPORTS);
+    tcase_add_loop_test (tc, hundred_frames_survive_send_msg, 0, TU_TRANSPORTS);
     suite_add_tcase (suite, tc);
 
     tc = tcase_create ("text");
     tcase_set_timeout (tc, 20);
-    tcase_add_loop_test (tc, utf8_text_survives, 0, TRANSPORTS);
-    tcase_add_loop_test (tc, nul_bytes_in_binary_frames_survive, 0, TRANSPORTS);
+    tcase_add_loop_test (tc, utf8_text_survives, 0, TU_TRANSPORTS);
+    tcase_add_loop_test (tc, nul_bytes_in_binary_frames_survive, 0,
+                         TU_TRANSPORTS);
     tcase_add_test (tc, sendf_formats_short_text);
     tcase_add_test (tc, sendf_formats_long_text);
     suite_add_tcase (suite, tc);
@@ -934,38 +934,39 @@ framing_suite (void)
     tc = tcase_create ("kept");
     tcase_set_timeout (tc, 20);
     tcase_add_loop_test (tc, small_buffer_fails_with_emsgsize_and_keeps_message,
-                         0, TRANSPORTS);
+                         0, TU_TRANSPORTS);
     tcase_add_test (tc, message_refused_for_size_is_returned_by_recv_str);
     tcase_add_test (tc, message_refused_for_size_is_returned_by_recv_msg);
     tcase_add_loop_test (
         tc, multipart_on_single_frame_calls_fails_with_eframes_and_is_kept, 0,
-        TRANSPORTS);
+        TU_TRANSPORTS);
     tcase_add_test (tc, failed_multipart_send_sends_nothing);
     tcase_add_test (tc, failed_recv_msg_leaves_message_alone);
-    tcase_add_loop_test (tc, one_message_serves_several_sockets, 0, TRANSPORTS);
+    tcase_add_loop_test (tc, one_message_serves_several_sockets, 0,
+                         TU_TRANSPORTS);
     tcase_add_test (tc, inproc_size_limit_follows_changes_after_connect);
     suite_add_tcase (suite, tc);
 
     tc = tcase_create ("discard");
     tcase_set_timeout (tc, 20);
     tcase_add_loop_test (tc, discard_drops_a_message_refused_for_size, 0,
-                         TRANSPORTS);
+                         TU_TRANSPORTS);
     tcase_add_loop_test (tc,
                          discard_drops_a_multipart_message_refused_as_one_frame,
-                         0, TRANSPORTS);
+                         0, TU_TRANSPORTS);
     tcase_add_loop_test (tc, discard_with_nothing_kept_consumes_nothing, 0,
-                         TRANSPORTS);
+                         TU_TRANSPORTS);
     tcase_add_test (tc, discard_refuses_null_and_roles_that_do_not_receive);
     tcase_add_test (tc, discard_on_a_subscriber);
     tcase_add_loop_test (tc, discard_on_a_replier_still_owes_the_reply, 0,
-                         TRANSPORTS);
+                         TU_TRANSPORTS);
     suite_add_tcase (suite, tc);
 
     tc = tcase_create ("zero-copy");
     tcase_set_timeout (tc, 20);
     tcase_add_checked_fixture (tc, s_zc_reset, NULL);
     tcase_add_loop_test (tc, zero_copy_frame_is_freed_once_after_send, 0,
-                         TRANSPORTS);
+                         TU_TRANSPORTS);
     tcase_add_test (tc, zero_copy_free_is_not_called_when_add_fails);
     tcase_add_test (tc, zero_copy_frame_stays_with_message_when_send_fails);
     suite_add_tcase (suite, tc);
@@ -975,9 +976,5 @@ framing_suite (void)
 int
 main (void)
 {
-    SRunner *runner = srunner_create (framing_suite ());
-    srunner_run_all (runner, CK_NORMAL);
-    int failed = srunner_ntests_failed (runner);
-    srunner_free (runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return tu_run_suite (framing_suite (), CK_FORK_GETENV);
 }

@@ -276,12 +276,7 @@ main (void)
     tcase_add_test (lines, input_skips_an_over_long_line);
     tcase_add_test (lines, input_ignores_signals_it_does_not_catch);
     suite_add_tcase (suite, lines);
-    SRunner *runner = srunner_create (suite);
     // Each test changes the process's stdin and signal handlers: keep them
     // in their own child even where CK_FORK=no is set (valgrind).
-    srunner_set_fork_status (runner, CK_FORK);
-    srunner_run_all (runner, CK_NORMAL);
-    int failed = srunner_ntests_failed (runner);
-    srunner_free (runner);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run_suite (suite, CK_FORK);
 }

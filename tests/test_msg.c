@@ -2,6 +2,8 @@
 // messages, and how each call treats NULL and bad indexes.
 // SPDX-License-Identifier: MPL-2.0
 
+#include "testutil.h"
+
 #include <zpat.h>
 
 #include <check.h>
@@ -364,9 +366,5 @@ msg_suite (void)
 int
 main (void)
 {
-    SRunner *runner = srunner_create (msg_suite ());
-    srunner_run_all (runner, CK_NORMAL);
-    int failed = srunner_ntests_failed (runner);
-    srunner_free (runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return tu_run_suite (msg_suite (), CK_FORK_GETENV);
 }

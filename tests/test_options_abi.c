@@ -161,9 +161,5 @@ main (void)
     tcase_add_test (tc, a_later_layout);
     tcase_add_test (tc, sizes_too_small_are_refused);
     suite_add_tcase (suite, tc);
-    SRunner *runner = srunner_create (suite);
-    srunner_run_all (runner, CK_NORMAL);
-    int failed = srunner_ntests_failed (runner);
-    srunner_free (runner);
-    return failed ? 1 : 0;
+    return tu_run_suite (suite, CK_FORK_GETENV);
 }

@@ -14,34 +14,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-// Loop tests run once per transport, in this order.
-static const char *const transports[] = {"inproc", "ipc", "tcp"};
-#define TRANSPORTS ((int)(sizeof transports / sizeof transports[0]))
-
-// Bounded waits everywhere, so a lost message fails its test instead of
-// hanging it, and a short linger, so teardown is quick.
-static const zpat_options_t opts = {
-    .send_timeout_ms = 5000,
-    .recv_timeout_ms = 5000,
-    .linger_ms = 100,
-};
-
-#define ENDPOINT_SIZE 256
-
 // How long any one test may spend receiving before it gives up.
 #define DEADLINE_MS (15000LL * tu_time_factor ())
 
 static zpat_pull_t *
 s_pull_bound (const char *transport, char *endpoint)
 {
-    char wanted[ENDPOINT_SIZE];
+    char wanted[TU_ENDPOINT_SIZE];
     tu_endpoint (wanted, sizeof wanted, transport);
-    zpat_pull_t *pull = zpat_pull_new (wanted, &opts);
-    ck_assert_msg (pull, "zpat_pull_new (%s): %s", wanted,
-                   zpat_strerror (errno));
-    const char *bound = zpat_endpoint (pull);
-    ck_assert_ptr_nonnull (bound);
-    snprintf (endpoint, ENDPOINT_SIZE, "%s", bound);
+    zpat_pull_t *pull = zpat_pull_new (wanted, &tu_opts);
+    tu_bound_endpoint (zpat_socket (pull), "zpat_pull_new", wanted, endpoint);
     return pull;
 }
 
@@ -167,8 +149,8 @@ s_warm_up (zpat_push_t *push, zpat_pull_t **pulls, int count)
 // three (count, bitmap, sum of sequence numbers), and each puller gets some.
 START_TEST (one_pusher_three_pullers_deliver_each_message_exactly_once)
 {
-    const char *transport = transports[_i];
-    char endpoints[PULLERS][ENDPOINT_SIZE];
+    const char *transport = tu_transports[_i];
+    char endpoints[PULLERS][TU_ENDPOINT_SIZE];
     static puller_t pullers[PULLERS];
     zpat_pull_t *pulls[PULLERS];
     atomic_int total = 0;
@@ -179,10 +161,10 @@ START_TEST (one_pusher_three_pullers_deliver_each_message_exactly_once)
         pullers[p].pull = pulls[p];
         pullers[p].total = &total;
     }
-    char list[PULLERS * (ENDPOINT_SIZE + 1)];
+    char list[PULLERS * (TU_ENDPOINT_SIZE + 1)];
     snprintf (list, sizeof list, "%s,%s,%s", endpoints[0], endpoints[1],
               endpoints[2]);
-    zpat_push_t *push = zpat_push_new (list, &opts);
+    zpat_push_t *push = zpat_push_new (list, &tu_opts);
     ck_assert_msg (push, "zpat_push_new (%s): %s", list, zpat_strerror (errno));
     s_warm_up (push, pulls, PULLERS);
 
@@ -273,14 +255,14 @@ s_pusher (void *arg)
 // one puller: all 30,000 arrive intact, and each pusher's in the order sent.
 START_TEST (three_pushers_one_puller_deliver_all_in_order_per_pusher)
 {
-    char endpoint[ENDPOINT_SIZE];
-    zpat_pull_t *pull = s_pull_bound (transports[_i], endpoint);
+    char endpoint[TU_ENDPOINT_SIZE];
+    zpat_pull_t *pull = s_pull_bound (tu_transports[_i], endpoint);
     static pusher_t pushers[PUSHERS];
     pthread_t threads[PUSHERS];
     for (unsigned p = 0; p < PUSHERS; p++) {
         memset (&pushers[p], 0, sizeof pushers[p]);
         pushers[p].number = p;
-        pushers[p].push = zpat_push_new (endpoint, &opts);
+        pushers[p].push = zpat_push_new (endpoint, &tu_opts);
         ck_assert_ptr_nonnull (pushers[p].push);
     }
     for (int p = 0; p < PUSHERS; p++)
@@ -327,7 +309,7 @@ END_TEST
 // (roughly the timeout: not much less, and less than five times as long).
 START_TEST (push_without_pullers_times_out_with_eagain)
 {
-    zpat_options_t short_wait = opts;
+    zpat_options_t short_wait = tu_opts;
     short_wait.send_timeout_ms = 200;
     zpat_push_t *push = zpat_push_new (NULL, &short_wait);
     ck_assert_ptr_nonnull (push);
@@ -346,15 +328,15 @@ END_TEST
 // is there, the next send goes through and arrives alone.
 START_TEST (push_after_timeout_delivers_next_message)
 {
-    char endpoint[ENDPOINT_SIZE];
-    zpat_options_t short_wait = opts;
+    char endpoint[TU_ENDPOINT_SIZE];
+    zpat_options_t short_wait = tu_opts;
     short_wait.send_timeout_ms = 50;
     zpat_push_t *push = zpat_push_new (NULL, &short_wait);
     ck_assert_ptr_nonnull (push);
     errno = 0;
     ck_assert_int_eq (zpat_send_str (push, "too early"), -1);
     ck_assert_int_eq (errno, EAGAIN);
-    zpat_pull_t *pull = s_pull_bound (transports[_i], endpoint);
+    zpat_pull_t *pull = s_pull_bound (tu_transports[_i], endpoint);
     ck_assert_int_eq (zpat_connect (push, endpoint), 0);
     ck_assert_int_eq (zpat_set_send_timeout_ms (push, 5000), 0);
     ck_assert_int_eq (zpat_send_str (push, "on time"), 0);
@@ -378,17 +360,17 @@ s_suite (void)
     tcase_set_timeout (spread, 60);
     tcase_add_loop_test (
         spread, one_pusher_three_pullers_deliver_each_message_exactly_once, 0,
-        TRANSPORTS);
+        TU_TRANSPORTS);
     tcase_add_loop_test (
         spread, three_pushers_one_puller_deliver_all_in_order_per_pusher, 0,
-        TRANSPORTS);
+        TU_TRANSPORTS);
     suite_add_tcase (suite, spread);
 
     TCase *waiting = tcase_create ("waiting");
     tcase_set_timeout (waiting, 30);
     tcase_add_test (waiting, push_without_pullers_times_out_with_eagain);
     tcase_add_loop_test (waiting, push_after_timeout_delivers_next_message, 0,
-                         TRANSPORTS);
+                         TU_TRANSPORTS);
     suite_add_tcase (suite, waiting);
     return suite;
 }
@@ -396,9 +378,5 @@ s_suite (void)
 int
 main (void)
 {
-    SRunner *runner = srunner_create (s_suite ());
-    srunner_run_all (runner, CK_NORMAL);
-    int failed = srunner_ntests_failed (runner);
-    srunner_free (runner);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run_suite (s_suite (), CK_FORK_GETENV);
 }

@@ -13,43 +13,26 @@
 #include <string.h>
 #include <time.h>
 
-// Loop tests run once per transport, in this order.
-static const char *const transports[] = {"inproc", "ipc", "tcp"};
-#define TRANSPORTS ((int)(sizeof transports / sizeof transports[0]))
-
-// Bounded waits everywhere, so a lost message fails its test instead of
-// hanging it, and a short linger, so teardown is quick.
-static const zpat_options_t opts = {
-    .send_timeout_ms = 5000,
-    .recv_timeout_ms = 5000,
-    .linger_ms = 100,
-};
-
 // How long a test waits for subscriptions to reach the publisher (scaled
 // for valgrind, like every bound in this file).
 #define SUBSCRIBE_WAIT_MS (5000 * tu_time_factor ())
-
-#define ENDPOINT_SIZE 256
 
 // Makes a PUB bound to a fresh endpoint on transport and copies the endpoint
 // it really bound (a tcp:// port resolved) into endpoint, for subscribers.
 static zpat_pub_t *
 s_pub_bound (const char *transport, char *endpoint)
 {
-    char wanted[ENDPOINT_SIZE];
+    char wanted[TU_ENDPOINT_SIZE];
     tu_endpoint (wanted, sizeof wanted, transport);
-    zpat_pub_t *pub = zpat_pub_new (wanted, &opts);
-    ck_assert_msg (pub, "zpat_pub_new (%s): %s", wanted, zpat_strerror (errno));
-    const char *bound = zpat_endpoint (pub);
-    ck_assert_ptr_nonnull (bound);
-    snprintf (endpoint, ENDPOINT_SIZE, "%s", bound);
+    zpat_pub_t *pub = zpat_pub_new (wanted, &tu_opts);
+    tu_bound_endpoint (zpat_socket (pub), "zpat_pub_new", wanted, endpoint);
     return pub;
 }
 
 static zpat_sub_t *
 s_sub_new (const char *endpoint, const char *prefix)
 {
-    zpat_sub_t *sub = zpat_sub_new (endpoint, prefix, &opts);
+    zpat_sub_t *sub = zpat_sub_new (endpoint, prefix, &tu_opts);
     ck_assert_msg (sub, "zpat_sub_new (%s, \"%s\"): %s", endpoint,
                    prefix ? prefix : "(null)", zpat_strerror (errno));
     return sub;
@@ -109,7 +92,7 @@ static const char *const news[] = {
 static zpat_pub_t *
 s_publish_news (const char *transport, zpat_sub_t **sub, const char *prefix)
 {
-    char endpoint[ENDPOINT_SIZE];
+    char endpoint[TU_ENDPOINT_SIZE];
     zpat_pub_t *pub = s_pub_bound (transport, endpoint);
     *sub = s_sub_new (endpoint, prefix);
     s_await_subscriptions (pub, 1);
@@ -123,7 +106,7 @@ s_publish_news (const char *transport, zpat_sub_t **sub, const char *prefix)
 START_TEST (sub_123_gets_only_123_messages)
 {
     zpat_sub_t *sub;
-    zpat_pub_t *pub = s_publish_news (transports[_i], &sub, "123");
+    zpat_pub_t *pub = s_publish_news (tu_transports[_i], &sub, "123");
     s_expect (sub, "123 first");
     s_expect (sub, "1234");
     s_expect (sub, "123");
@@ -137,7 +120,7 @@ END_TEST
 START_TEST (sub_with_empty_prefix_gets_every_message)
 {
     zpat_sub_t *sub;
-    zpat_pub_t *pub = s_publish_news (transports[_i], &sub, "");
+    zpat_pub_t *pub = s_publish_news (tu_transports[_i], &sub, "");
     for (int i = 0; i < NEWS; i++)
         s_expect (sub, news[i]);
     zpat_sub_destroy (&sub);
@@ -149,8 +132,8 @@ END_TEST
 // own share of the same stream.
 START_TEST (two_subscribers_each_get_their_own_prefix)
 {
-    char endpoint[ENDPOINT_SIZE];
-    zpat_pub_t *pub = s_pub_bound (transports[_i], endpoint);
+    char endpoint[TU_ENDPOINT_SIZE];
+    zpat_pub_t *pub = s_pub_bound (tu_transports[_i], endpoint);
     zpat_sub_t *cats = s_sub_new (endpoint, "cat");
     zpat_sub_t *dogs = s_sub_new (endpoint, "dog");
     s_await_subscriptions (pub, 2);
@@ -173,8 +156,8 @@ END_TEST
 // publisher learns of the unsubscription and again after.
 START_TEST (unsubscribe_stops_delivery)
 {
-    char endpoint[ENDPOINT_SIZE];
-    zpat_pub_t *pub = s_pub_bound (transports[_i], endpoint);
+    char endpoint[TU_ENDPOINT_SIZE];
+    zpat_pub_t *pub = s_pub_bound (tu_transports[_i], endpoint);
     zpat_sub_t *sub = s_sub_new (endpoint, "A");
     ck_assert_int_eq (zpat_sub_subscribe (sub, "B"), 0);
     s_await_subscriptions (pub, 2);
@@ -197,17 +180,27 @@ START_TEST (unsubscribe_stops_delivery)
 }
 END_TEST
 
+// Makes a PUB bound on transport and a SUB that holds "A" twice and "B"
+// once, and waits until the publisher counts them: it counts distinct
+// prefixes per subscriber, so two. The caller destroys both.
+static zpat_pub_t *
+s_pub_with_a_twice (const char *transport, zpat_sub_t **sub)
+{
+    char endpoint[TU_ENDPOINT_SIZE];
+    zpat_pub_t *pub = s_pub_bound (transport, endpoint);
+    *sub = s_sub_new (endpoint, "A");
+    ck_assert_int_eq (zpat_sub_subscribe (*sub, "A"), 0);
+    ck_assert_int_eq (zpat_sub_subscribe (*sub, "B"), 0);
+    s_await_subscriptions (pub, 2);
+    return pub;
+}
+
 // Subscriptions count: a prefix subscribed twice still delivers after one
 // unsubscribe, and stops after the second.
 START_TEST (prefix_subscribed_twice_needs_two_unsubscribes)
 {
-    char endpoint[ENDPOINT_SIZE];
-    zpat_pub_t *pub = s_pub_bound (transports[_i], endpoint);
-    zpat_sub_t *sub = s_sub_new (endpoint, "A");
-    ck_assert_int_eq (zpat_sub_subscribe (sub, "A"), 0);
-    ck_assert_int_eq (zpat_sub_subscribe (sub, "B"), 0);
-    // The publisher counts distinct prefixes per subscriber: "A" and "B".
-    s_await_subscriptions (pub, 2);
+    zpat_sub_t *sub;
+    zpat_pub_t *pub = s_pub_with_a_twice (tu_transports[_i], &sub);
 
     ck_assert_int_eq (zpat_sub_unsubscribe (sub, "A"), 0);
     ck_assert_int_eq (zpat_send_str (pub, "A1"), 0);
@@ -235,8 +228,8 @@ static const char payload[] = "sunny\0 22 C";
 // and the payload's size. The prefix is matched against the topic only.
 START_TEST (send_topic_round_trips_through_recv_topic)
 {
-    char endpoint[ENDPOINT_SIZE];
-    zpat_pub_t *pub = s_pub_bound (transports[_i], endpoint);
+    char endpoint[TU_ENDPOINT_SIZE];
+    zpat_pub_t *pub = s_pub_bound (tu_transports[_i], endpoint);
     zpat_sub_t *sub = s_sub_new (endpoint, "weather");
     s_await_subscriptions (pub, 1);
     ck_assert_int_eq (zpat_pub_send_topic (pub, "sports", "weather", 7), 0);
@@ -267,8 +260,8 @@ END_TEST
 // zpat_recv_msg, and the two ways of sending and receiving mix.
 START_TEST (topic_frames_round_trip_through_send_frames_and_recv_msg)
 {
-    char endpoint[ENDPOINT_SIZE];
-    zpat_pub_t *pub = s_pub_bound (transports[_i], endpoint);
+    char endpoint[TU_ENDPOINT_SIZE];
+    zpat_pub_t *pub = s_pub_bound (tu_transports[_i], endpoint);
     zpat_sub_t *sub = s_sub_new (endpoint, "weather");
     s_await_subscriptions (pub, 1);
     zpat_frame_t frames[2] = {{"weather.rome", 12}, {payload, PAYLOAD_SIZE}};
@@ -310,8 +303,8 @@ END_TEST
 // refused with ZPAT_EFRAMES and kept for the next receive.
 START_TEST (recv_topic_takes_one_frame_and_refuses_three)
 {
-    char endpoint[ENDPOINT_SIZE];
-    zpat_pub_t *pub = s_pub_bound (transports[_i], endpoint);
+    char endpoint[TU_ENDPOINT_SIZE];
+    zpat_pub_t *pub = s_pub_bound (tu_transports[_i], endpoint);
     zpat_sub_t *sub = s_sub_new (endpoint, "");
     s_await_subscriptions (pub, 1);
     ck_assert_int_eq (zpat_send_str (pub, "just a topic"), 0);
@@ -348,8 +341,8 @@ END_TEST
 // joins while another is already receiving.
 START_TEST (first_message_after_wait_subscriptions_is_delivered)
 {
-    char endpoint[ENDPOINT_SIZE];
-    zpat_pub_t *pub = s_pub_bound (transports[_i], endpoint);
+    char endpoint[TU_ENDPOINT_SIZE];
+    zpat_pub_t *pub = s_pub_bound (tu_transports[_i], endpoint);
     zpat_sub_t *early = s_sub_new (endpoint, "");
     s_await_subscriptions (pub, 1);
     ck_assert_int_eq (zpat_send_str (pub, "first"), 0);
@@ -370,8 +363,8 @@ END_TEST
 // timeout.
 START_TEST (wait_subscriptions_times_out_with_eagain)
 {
-    char endpoint[ENDPOINT_SIZE];
-    zpat_pub_t *pub = s_pub_bound (transports[_i], endpoint);
+    char endpoint[TU_ENDPOINT_SIZE];
+    zpat_pub_t *pub = s_pub_bound (tu_transports[_i], endpoint);
     ck_assert_int_eq (zpat_pub_subscriptions (pub), 0);
     long long start = tu_now_ms ();
     errno = 0;
@@ -388,8 +381,8 @@ END_TEST
 // subscriber unsubscribes, then as subscribers disconnect.
 START_TEST (subscription_count_goes_up_and_back_down)
 {
-    char endpoint[ENDPOINT_SIZE];
-    zpat_pub_t *pub = s_pub_bound (transports[_i], endpoint);
+    char endpoint[TU_ENDPOINT_SIZE];
+    zpat_pub_t *pub = s_pub_bound (tu_transports[_i], endpoint);
     zpat_sub_t *first = s_sub_new (endpoint, "a");
     ck_assert_int_eq (zpat_sub_subscribe (first, "b"), 0);
     s_await_subscriptions (pub, 2);
@@ -412,12 +405,8 @@ END_TEST
 // not hold cannot be unsubscribed.
 START_TEST (subscription_count_follows_a_prefix_subscribed_twice)
 {
-    char endpoint[ENDPOINT_SIZE];
-    zpat_pub_t *pub = s_pub_bound (transports[_i], endpoint);
-    zpat_sub_t *sub = s_sub_new (endpoint, "A");
-    ck_assert_int_eq (zpat_sub_subscribe (sub, "A"), 0);
-    ck_assert_int_eq (zpat_sub_subscribe (sub, "B"), 0);
-    s_await_subscriptions (pub, 2);
+    zpat_sub_t *sub;
+    zpat_pub_t *pub = s_pub_with_a_twice (tu_transports[_i], &sub);
     ck_assert_int_eq (zpat_sub_unsubscribe (sub, "A"), 0);
     // Prove the unsubscribe was sent nowhere: a later "B" change arrives and
     // the count reflects only it.
@@ -435,12 +424,8 @@ END_TEST
 // A subscriber that held a prefix twice stops counting once it disconnects.
 START_TEST (subscriber_holding_a_prefix_twice_stops_counting_on_disconnect)
 {
-    char endpoint[ENDPOINT_SIZE];
-    zpat_pub_t *pub = s_pub_bound (transports[_i], endpoint);
-    zpat_sub_t *sub = s_sub_new (endpoint, "A");
-    ck_assert_int_eq (zpat_sub_subscribe (sub, "A"), 0);
-    ck_assert_int_eq (zpat_sub_subscribe (sub, "B"), 0);
-    s_await_subscriptions (pub, 2);
+    zpat_sub_t *sub;
+    zpat_pub_t *pub = s_pub_with_a_twice (tu_transports[_i], &sub);
     zpat_sub_destroy (&sub);
     ck_assert_int_eq (s_await_count (pub, 0), 0);
     zpat_pub_destroy (&pub);
@@ -462,8 +447,8 @@ END_TEST
 // prefix, which matches everything, comes last with the message "!".
 START_TEST (every_prefix_length_up_to_1024_delivers_or_fails_with_esublen)
 {
-    char endpoint[ENDPOINT_SIZE];
-    zpat_pub_t *pub = s_pub_bound (transports[_i], endpoint);
+    char endpoint[TU_ENDPOINT_SIZE];
+    zpat_pub_t *pub = s_pub_bound (tu_transports[_i], endpoint);
     zpat_sub_t *sub = s_sub_new (endpoint, NULL);
     ck_assert_int_eq (zpat_set_recv_timeout_ms (sub, 2000 * tu_time_factor ()),
                       0);
@@ -514,7 +499,7 @@ END_TEST
 // expects the libzmq of Debian 12 (4.3.4).
 START_TEST (sub_new_with_prefix_in_the_hole_fails_with_esublen)
 {
-    char endpoint[ENDPOINT_SIZE];
+    char endpoint[TU_ENDPOINT_SIZE];
     zpat_pub_t *pub = s_pub_bound ("tcp", endpoint);
     zpat_sub_t *sub = s_sub_new (endpoint, NULL);
     char prefix[257];
@@ -523,7 +508,7 @@ START_TEST (sub_new_with_prefix_in_the_hole_fails_with_esublen)
         prefix[n] = 0;
         bool hole = n >= 246 && n <= 255;
         errno = 0;
-        zpat_sub_t *other = zpat_sub_new (endpoint, prefix, &opts);
+        zpat_sub_t *other = zpat_sub_new (endpoint, prefix, &tu_opts);
         int rc = zpat_sub_subscribe (sub, prefix);
         if (hole) {
             ck_assert_msg (!other, "zpat_sub_new took length %d", n);
@@ -550,49 +535,50 @@ s_suite (void)
 
     TCase *filter = tcase_create ("filtering");
     tcase_set_timeout (filter, 30);
-    tcase_add_loop_test (filter, sub_123_gets_only_123_messages, 0, TRANSPORTS);
+    tcase_add_loop_test (filter, sub_123_gets_only_123_messages, 0,
+                         TU_TRANSPORTS);
     tcase_add_loop_test (filter, sub_with_empty_prefix_gets_every_message, 0,
-                         TRANSPORTS);
+                         TU_TRANSPORTS);
     tcase_add_loop_test (filter, two_subscribers_each_get_their_own_prefix, 0,
-                         TRANSPORTS);
-    tcase_add_loop_test (filter, unsubscribe_stops_delivery, 0, TRANSPORTS);
+                         TU_TRANSPORTS);
+    tcase_add_loop_test (filter, unsubscribe_stops_delivery, 0, TU_TRANSPORTS);
     tcase_add_loop_test (filter, prefix_subscribed_twice_needs_two_unsubscribes,
-                         0, TRANSPORTS);
+                         0, TU_TRANSPORTS);
     suite_add_tcase (suite, filter);
 
     TCase *topics = tcase_create ("topics");
     tcase_set_timeout (topics, 30);
     tcase_add_loop_test (topics, send_topic_round_trips_through_recv_topic, 0,
-                         TRANSPORTS);
+                         TU_TRANSPORTS);
     tcase_add_loop_test (
         topics, topic_frames_round_trip_through_send_frames_and_recv_msg, 0,
-        TRANSPORTS);
+        TU_TRANSPORTS);
     tcase_add_loop_test (topics, recv_topic_takes_one_frame_and_refuses_three,
-                         0, TRANSPORTS);
+                         0, TU_TRANSPORTS);
     suite_add_tcase (suite, topics);
 
     TCase *joining = tcase_create ("subscriptions");
     tcase_set_timeout (joining, 30);
     tcase_add_loop_test (joining,
                          first_message_after_wait_subscriptions_is_delivered, 0,
-                         TRANSPORTS);
+                         TU_TRANSPORTS);
     tcase_add_loop_test (joining, wait_subscriptions_times_out_with_eagain, 0,
-                         TRANSPORTS);
+                         TU_TRANSPORTS);
     tcase_add_loop_test (joining, subscription_count_goes_up_and_back_down, 0,
-                         TRANSPORTS);
+                         TU_TRANSPORTS);
     tcase_add_loop_test (joining,
                          subscription_count_follows_a_prefix_subscribed_twice,
-                         0, TRANSPORTS);
+                         0, TU_TRANSPORTS);
     tcase_add_loop_test (
         joining, subscriber_holding_a_prefix_twice_stops_counting_on_disconnect,
-        0, TRANSPORTS);
+        0, TU_TRANSPORTS);
     suite_add_tcase (suite, joining);
 
     TCase *lengths = tcase_create ("lengths");
     tcase_set_timeout (lengths, 60);
     tcase_add_loop_test (
         lengths, every_prefix_length_up_to_1024_delivers_or_fails_with_esublen,
-        0, TRANSPORTS);
+        0, TU_TRANSPORTS);
     tcase_add_test (lengths,
                     sub_new_with_prefix_in_the_hole_fails_with_esublen);
     suite_add_tcase (suite, lengths);
@@ -602,9 +588,5 @@ s_suite (void)
 int
 main (void)
 {
-    SRunner *runner = srunner_create (s_suite ());
-    srunner_run_all (runner, CK_NORMAL);
-    int failed = srunner_ntests_failed (runner);
-    srunner_free (runner);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run_suite (s_suite (), CK_FORK_GETENV);
 }

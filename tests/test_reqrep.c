@@ -11,42 +11,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-// Loop tests run once per transport, in this order.
-static const char *const transports[] = {"inproc", "ipc", "tcp"};
-#define TRANSPORTS ((int)(sizeof transports / sizeof transports[0]))
-
-// Every socket gets bounded waits, so a broken exchange fails its test
-// instead of hanging it, and a short linger, so teardown is quick.
-static const zpat_options_t opts = {
-    .send_timeout_ms = 5000,
-    .recv_timeout_ms = 5000,
-    .linger_ms = 100,
-};
-
-#define ENDPOINT_SIZE 256
-
 // Makes a REP bound to a fresh endpoint on transport and copies the endpoint
 // it really bound (a tcp:// port resolved) into endpoint, for peers.
 static zpat_rep_t *
 s_rep_bound (const char *transport, char *endpoint)
 {
-    char wanted[ENDPOINT_SIZE];
+    char wanted[TU_ENDPOINT_SIZE];
     tu_endpoint (wanted, sizeof wanted, transport);
-    zpat_rep_t *rep = zpat_rep_new (wanted, &opts);
-    ck_assert_msg (rep, "zpat_rep_new (%s): %s", wanted, zpat_strerror (errno));
-    const char *bound = zpat_endpoint (rep);
-    ck_assert_ptr_nonnull (bound);
-    snprintf (endpoint, ENDPOINT_SIZE, "%s", bound);
+    zpat_rep_t *rep = zpat_rep_new (wanted, &tu_opts);
+    tu_bound_endpoint (zpat_socket (rep), "zpat_rep_new", wanted, endpoint);
     return rep;
 }
 
 static zpat_req_t *
 s_req_connected (const char *endpoints)
 {
-    zpat_req_t *req = zpat_req_new (endpoints, &opts);
+    zpat_req_t *req = zpat_req_new (endpoints, &tu_opts);
     ck_assert_msg (req, "zpat_req_new (%s): %s", endpoints,
                    zpat_strerror (errno));
     return req;
+}
+
+// Makes a REP bound to a fresh endpoint on transport and a REQ connected to
+// it. The caller destroys both.
+static zpat_rep_t *
+s_rep_with_req (const char *transport, zpat_req_t **req)
+{
+    char endpoint[TU_ENDPOINT_SIZE];
+    zpat_rep_t *rep = s_rep_bound (transport, endpoint);
+    *req = s_req_connected (endpoint);
+    return rep;
 }
 
 // Receives a string on rep and checks it is expected.
@@ -102,10 +96,9 @@ s_random (uint32_t *state)
 // zpat_recv_msg and zpat_send_msg, the REQ copies into its own buffer.
 START_TEST (echo_10000_messages_byte_exact)
 {
-    const char *transport = transports[_i];
-    char endpoint[ENDPOINT_SIZE];
-    zpat_rep_t *rep = s_rep_bound (transport, endpoint);
-    zpat_req_t *req = s_req_connected (endpoint);
+    const char *transport = tu_transports[_i];
+    zpat_req_t *req;
+    zpat_rep_t *rep = s_rep_with_req (transport, &req);
     zpat_msg_t *msg = zpat_msg_new ();
     ck_assert_ptr_nonnull (msg);
     unsigned char *sent = malloc (ECHO_MAX);
@@ -175,14 +168,14 @@ s_serve_any (zpat_rep_t **reps, int count)
 // 20 more requests must alternate strictly.
 START_TEST (req_connected_to_two_reps_round_robins)
 {
-    const char *transport = transports[_i];
-    char first[ENDPOINT_SIZE], second[ENDPOINT_SIZE];
+    const char *transport = tu_transports[_i];
+    char first[TU_ENDPOINT_SIZE], second[TU_ENDPOINT_SIZE];
     zpat_rep_t *reps[2];
     reps[0] = s_rep_bound (transport, first);
     reps[1] = s_rep_bound (transport, second);
     for (int r = 0; r < 2; r++)
         ck_assert_int_eq (zpat_set_recv_timeout_ms (reps[r], 2), 0);
-    char both[2 * ENDPOINT_SIZE + 1];
+    char both[2 * TU_ENDPOINT_SIZE + 1];
     snprintf (both, sizeof both, "%s,%s", first, second);
     zpat_req_t *req = s_req_connected (both);
 
@@ -225,9 +218,8 @@ END_TEST
 // REQ completes its exchange and works normally afterwards.
 START_TEST (req_send_twice_fails_with_efsm_and_req_still_works)
 {
-    char endpoint[ENDPOINT_SIZE];
-    zpat_rep_t *rep = s_rep_bound (transports[_i], endpoint);
-    zpat_req_t *req = s_req_connected (endpoint);
+    zpat_req_t *req;
+    zpat_rep_t *rep = s_rep_with_req (tu_transports[_i], &req);
 
     ck_assert_int_eq (zpat_send_str (req, "first"), 0);
     errno = 0;
@@ -246,9 +238,8 @@ END_TEST
 // Receiving on a REQ that has sent nothing fails at once with ZPAT_EFSM.
 START_TEST (req_recv_before_send_fails_with_efsm)
 {
-    char endpoint[ENDPOINT_SIZE];
-    zpat_rep_t *rep = s_rep_bound (transports[_i], endpoint);
-    zpat_req_t *req = s_req_connected (endpoint);
+    zpat_req_t *req;
+    zpat_rep_t *rep = s_rep_with_req (tu_transports[_i], &req);
 
     errno = 0;
     ck_assert_ptr_null (zpat_recv_str (req));
@@ -263,9 +254,8 @@ END_TEST
 // next request normally.
 START_TEST (rep_send_before_recv_fails_with_efsm)
 {
-    char endpoint[ENDPOINT_SIZE];
-    zpat_rep_t *rep = s_rep_bound (transports[_i], endpoint);
-    zpat_req_t *req = s_req_connected (endpoint);
+    zpat_req_t *req;
+    zpat_rep_t *rep = s_rep_with_req (tu_transports[_i], &req);
 
     errno = 0;
     ck_assert_int_eq (zpat_send_str (rep, "unasked"), -1);
@@ -279,9 +269,8 @@ END_TEST
 // A REP holding a request must answer it before receiving another.
 START_TEST (rep_recv_twice_fails_with_efsm)
 {
-    char endpoint[ENDPOINT_SIZE];
-    zpat_rep_t *rep = s_rep_bound (transports[_i], endpoint);
-    zpat_req_t *req = s_req_connected (endpoint);
+    zpat_req_t *req;
+    zpat_rep_t *rep = s_rep_with_req (tu_transports[_i], &req);
 
     ck_assert_int_eq (zpat_send_str (req, "one"), 0);
     s_rep_expect (rep, "one");
@@ -314,8 +303,8 @@ s_check_elapsed (long long elapsed, int timeout_ms)
 // EAGAIN.
 START_TEST (rep_recv_times_out_with_eagain)
 {
-    char endpoint[ENDPOINT_SIZE];
-    zpat_rep_t *rep = s_rep_bound (transports[_i], endpoint);
+    char endpoint[TU_ENDPOINT_SIZE];
+    zpat_rep_t *rep = s_rep_bound (tu_transports[_i], endpoint);
     ck_assert_int_eq (zpat_set_recv_timeout_ms (rep, TIMEOUT_MS), 0);
 
     long long start = tu_now_ms ();
@@ -331,9 +320,9 @@ END_TEST
 // EAGAIN; the failed receive loses nothing, so the late reply still arrives.
 START_TEST (req_recv_times_out_with_eagain_and_late_reply_arrives)
 {
-    char endpoint[ENDPOINT_SIZE];
-    zpat_rep_t *rep = s_rep_bound (transports[_i], endpoint);
-    zpat_options_t short_wait = opts;
+    char endpoint[TU_ENDPOINT_SIZE];
+    zpat_rep_t *rep = s_rep_bound (tu_transports[_i], endpoint);
+    zpat_options_t short_wait = tu_opts;
     short_wait.recv_timeout_ms = TIMEOUT_MS;
     zpat_req_t *req = zpat_req_new (endpoint, &short_wait);
     ck_assert_ptr_nonnull (req);
@@ -356,7 +345,7 @@ END_TEST
 // ZPAT_WAIT_NONE makes a receive return EAGAIN at once.
 START_TEST (recv_with_wait_none_returns_eagain_at_once)
 {
-    zpat_rep_t *rep = zpat_rep_new ("tcp://127.0.0.1:*", &opts);
+    zpat_rep_t *rep = zpat_rep_new ("tcp://127.0.0.1:*", &tu_opts);
     ck_assert_ptr_nonnull (rep);
     ck_assert_int_eq (zpat_set_recv_timeout_ms (rep, ZPAT_WAIT_NONE), 0);
     long long start = tu_now_ms ();
@@ -387,9 +376,9 @@ s_port (const char *endpoint)
 // picked, and a REQ given that endpoint reaches the REP.
 START_TEST (rep_new_binds_ephemeral_port_and_endpoint_reads_it_back)
 {
-    zpat_rep_t *rep = zpat_rep_new ("tcp://127.0.0.1:*", &opts);
+    zpat_rep_t *rep = zpat_rep_new ("tcp://127.0.0.1:*", &tu_opts);
     ck_assert_ptr_nonnull (rep);
-    zpat_rep_t *other = zpat_rep_new ("tcp://127.0.0.1:*", &opts);
+    zpat_rep_t *other = zpat_rep_new ("tcp://127.0.0.1:*", &tu_opts);
     ck_assert_ptr_nonnull (other);
     long port = s_port (zpat_endpoint (rep));
     ck_assert_msg (port > 0, "endpoint %s", zpat_endpoint (rep));
@@ -406,7 +395,7 @@ END_TEST
 // A REQ that only connected has bound nothing: no endpoint to read.
 START_TEST (endpoint_of_connect_only_socket_is_null_with_einval)
 {
-    zpat_rep_t *rep = zpat_rep_new ("tcp://127.0.0.1:*", &opts);
+    zpat_rep_t *rep = zpat_rep_new ("tcp://127.0.0.1:*", &tu_opts);
     ck_assert_ptr_nonnull (rep);
     zpat_req_t *req = s_req_connected (zpat_endpoint (rep));
     errno = 0;
@@ -420,14 +409,15 @@ END_TEST
 // '@' and '>' turn the usual roles round: the REQ binds, the REP connects.
 START_TEST (at_and_gt_prefixes_swap_bind_and_connect)
 {
-    char wanted[ENDPOINT_SIZE], at[ENDPOINT_SIZE + 1], endpoint[ENDPOINT_SIZE];
-    tu_endpoint (wanted, sizeof wanted, transports[_i]);
+    char wanted[TU_ENDPOINT_SIZE], at[TU_ENDPOINT_SIZE + 1],
+        endpoint[TU_ENDPOINT_SIZE];
+    tu_endpoint (wanted, sizeof wanted, tu_transports[_i]);
     snprintf (at, sizeof at, "@%s", wanted);
-    zpat_req_t *req = zpat_req_new (at, &opts);
+    zpat_req_t *req = zpat_req_new (at, &tu_opts);
     ck_assert_msg (req, "zpat_req_new (%s): %s", at, zpat_strerror (errno));
     ck_assert_ptr_nonnull (zpat_endpoint (req));
     snprintf (endpoint, sizeof endpoint, ">%s", zpat_endpoint (req));
-    zpat_rep_t *rep = zpat_rep_new (endpoint, &opts);
+    zpat_rep_t *rep = zpat_rep_new (endpoint, &tu_opts);
     ck_assert_msg (rep, "zpat_rep_new (%s): %s", endpoint,
                    zpat_strerror (errno));
     errno = 0;
@@ -439,15 +429,16 @@ START_TEST (at_and_gt_prefixes_swap_bind_and_connect)
 }
 END_TEST
 
-// A comma list binds every endpoint in it, over all three transports at
+// A comma list binds every endpoint in it, over all three tu_transports at
 // once; zpat_endpoint reads back the last, and a REQ on each gets answers.
 START_TEST (comma_list_binds_every_endpoint)
 {
-    char inproc[ENDPOINT_SIZE], ipc[ENDPOINT_SIZE], list[3 * ENDPOINT_SIZE];
+    char inproc[TU_ENDPOINT_SIZE], ipc[TU_ENDPOINT_SIZE],
+        list[3 * TU_ENDPOINT_SIZE];
     tu_endpoint (inproc, sizeof inproc, "inproc");
     tu_endpoint (ipc, sizeof ipc, "ipc");
     snprintf (list, sizeof list, "@%s,%s,@tcp://127.0.0.1:*", inproc, ipc);
-    zpat_rep_t *rep = zpat_rep_new (list, &opts);
+    zpat_rep_t *rep = zpat_rep_new (list, &tu_opts);
     ck_assert_msg (rep, "zpat_rep_new (%s): %s", list, zpat_strerror (errno));
     ck_assert_msg (s_port (zpat_endpoint (rep)) > 0, "endpoint %s",
                    zpat_endpoint (rep));
@@ -478,7 +469,7 @@ START_TEST (malformed_endpoint_lists_fail_with_einval)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         errno = 0;
-        zpat_rep_t *rep = zpat_rep_new (bad[i], &opts);
+        zpat_rep_t *rep = zpat_rep_new (bad[i], &tu_opts);
         ck_assert_msg (!rep, "\"%s\" was accepted", bad[i]);
         ck_assert_msg (errno == EINVAL, "\"%s\": errno %d (%s)", bad[i], errno,
                        zpat_strerror (errno));
@@ -525,30 +516,31 @@ s_suite (void)
     TCase *exchange = tcase_create ("exchange");
     tcase_set_timeout (exchange, 60);
     tcase_add_loop_test (exchange, echo_10000_messages_byte_exact, 0,
-                         TRANSPORTS);
+                         TU_TRANSPORTS);
     tcase_add_loop_test (exchange, req_connected_to_two_reps_round_robins, 0,
-                         TRANSPORTS);
+                         TU_TRANSPORTS);
     suite_add_tcase (suite, exchange);
 
     TCase *state = tcase_create ("state");
     tcase_set_timeout (state, 30);
     tcase_add_loop_test (state,
                          req_send_twice_fails_with_efsm_and_req_still_works, 0,
-                         TRANSPORTS);
+                         TU_TRANSPORTS);
     tcase_add_loop_test (state, req_recv_before_send_fails_with_efsm, 0,
-                         TRANSPORTS);
+                         TU_TRANSPORTS);
     tcase_add_loop_test (state, rep_send_before_recv_fails_with_efsm, 0,
-                         TRANSPORTS);
-    tcase_add_loop_test (state, rep_recv_twice_fails_with_efsm, 0, TRANSPORTS);
+                         TU_TRANSPORTS);
+    tcase_add_loop_test (state, rep_recv_twice_fails_with_efsm, 0,
+                         TU_TRANSPORTS);
     suite_add_tcase (suite, state);
 
     TCase *timeouts = tcase_create ("timeouts");
     tcase_set_timeout (timeouts, 30);
     tcase_add_loop_test (timeouts, rep_recv_times_out_with_eagain, 0,
-                         TRANSPORTS);
+                         TU_TRANSPORTS);
     tcase_add_loop_test (timeouts,
                          req_recv_times_out_with_eagain_and_late_reply_arrives,
-                         0, TRANSPORTS);
+                         0, TU_TRANSPORTS);
     tcase_add_test (timeouts, recv_with_wait_none_returns_eagain_at_once);
     suite_add_tcase (suite, timeouts);
 
@@ -559,7 +551,7 @@ s_suite (void)
     tcase_add_test (endpoints,
                     endpoint_of_connect_only_socket_is_null_with_einval);
     tcase_add_loop_test (endpoints, at_and_gt_prefixes_swap_bind_and_connect, 0,
-                         TRANSPORTS);
+                         TU_TRANSPORTS);
     tcase_add_test (endpoints, comma_list_binds_every_endpoint);
     tcase_add_test (endpoints, malformed_endpoint_lists_fail_with_einval);
     tcase_add_test (exchange, rep_refuses_to_answer_a_request_it_kept);
@@ -570,9 +562,5 @@ s_suite (void)
 int
 main (void)
 {
-    SRunner *runner = srunner_create (s_suite ());
-    srunner_run_all (runner, CK_NORMAL);
-    int failed = srunner_ntests_failed (runner);
-    srunner_free (runner);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run_suite (s_suite (), CK_FORK_GETENV);
 }

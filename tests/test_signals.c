@@ -738,13 +738,8 @@ signals_suite (void)
 int
 main (void)
 {
-    SRunner *runner = srunner_create (signals_suite ());
     // Each test leaves the process interrupted for good, so every test needs
     // a process of its own, even where CK_FORK=no asks otherwise (valgrind
     // follows the forks).
-    srunner_set_fork_status (runner, CK_FORK);
-    srunner_run_all (runner, CK_NORMAL);
-    int failed = srunner_ntests_failed (runner);
-    srunner_free (runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return tu_run_suite (signals_suite (), CK_FORK);
 }

@@ -2,6 +2,8 @@
 // project version agree, and ZPAT_MAKE_VERSION orders versions.
 // SPDX-License-Identifier: MPL-2.0
 
+#include "testutil.h"
+
 #include <zpat.h>
 
 #include <check.h>
@@ -89,9 +91,5 @@ version_suite (void)
 int
 main (void)
 {
-    SRunner *runner = srunner_create (version_suite ());
-    srunner_run_all (runner, CK_NORMAL);
-    int failed = srunner_ntests_failed (runner);
-    srunner_free (runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return tu_run_suite (version_suite (), CK_FORK_GETENV);
 }

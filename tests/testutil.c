@@ -9,6 +9,14 @@
 #include <time.h>
 #include <unistd.h>
 
+const char *const tu_transports[TU_TRANSPORTS] = {"inproc", "ipc", "tcp"};
+
+const zpat_options_t tu_opts = {
+    .send_timeout_ms = 5000,
+    .recv_timeout_ms = 5000,
+    .linger_ms = 100,
+};
+
 char *
 tu_endpoint (char *buf, size_t size, const char *transport)
 {
@@ -23,6 +31,16 @@ tu_endpoint (char *buf, size_t size, const char *transport)
         snprintf (buf, size, "inproc://zpat-test-%ld-%u", (long)getpid (),
                   counter);
     return buf;
+}
+
+void
+tu_bound_endpoint (zpat_socket_t *sock, const char *what, const char *wanted,
+                   char *out)
+{
+    ck_assert_msg (sock, "%s (%s): %s", what, wanted, zpat_strerror (errno));
+    const char *bound = zpat_socket_endpoint (sock);
+    ck_assert_ptr_nonnull (bound);
+    snprintf (out, TU_ENDPOINT_SIZE, "%s", bound);
 }
 
 long long
@@ -54,4 +72,15 @@ tu_thread_sleeps (long tid)
     stat[size] = 0;
     const char *end = strrchr (stat, ')');
     return end && end[1] == ' ' && end[2] == 'S';
+}
+
+int
+tu_run_suite (Suite *suite, enum fork_status mode)
+{
+    SRunner *runner = srunner_create (suite);
+    srunner_set_fork_status (runner, mode);
+    srunner_run_all (runner, CK_NORMAL);
+    int failed = srunner_ntests_failed (runner);
+    srunner_free (runner);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -50,6 +50,7 @@ static zpat_push_t *s_push;
 static zpat_pull_t *s_pull;
 static zpat_pub_t *s_pub;
 static zpat_sub_t *s_sub;
+static zpat_msg_t *s_msg;
 
 // The options of every fuzz socket: a bounded receive, and no linger, since
 // nothing is in flight when the process ends.
@@ -98,9 +99,40 @@ fz_pubsub (zpat_pub_t **pub_p, zpat_sub_t **sub_p)
     *sub_p = s_sub;
 }
 
+zpat_msg_t *
+fz_msg (void)
+{
+    if (!s_msg) {
+        s_msg = zpat_msg_new ();
+        FZ_CHECK (s_msg);
+    }
+    return s_msg;
+}
+
+int
+fz_init_pipeline (void)
+{
+    zpat_push_t *push;
+    zpat_pull_t *pull;
+    fz_pipeline (&push, &pull);
+    fz_msg ();
+    return 0;
+}
+
+int
+fz_init_pubsub (void)
+{
+    zpat_pub_t *pub;
+    zpat_sub_t *sub;
+    fz_pubsub (&pub, &sub);
+    fz_msg ();
+    return 0;
+}
+
 void
 fz_teardown (void)
 {
+    zpat_msg_destroy (&s_msg);
     zpat_destroy (&s_push);
     zpat_destroy (&s_pull);
     zpat_destroy (&s_sub);

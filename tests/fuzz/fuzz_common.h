@@ -54,8 +54,20 @@ void fz_pipeline (zpat_push_t **push_p, zpat_pull_t **pull_p);
 // over inproc:// with the subscription in place, made once as above.
 void fz_pubsub (zpat_pub_t **pub_p, zpat_sub_t **sub_p);
 
-// fz_teardown destroys the sockets and ends the context, so that a replay
-// run under valgrind or LeakSanitizer leaves nothing behind.
+// fz_msg returns the message a target receives whole messages into: one
+// for the whole run, as an application would keep one, so that its frame
+// slots grow and are reused from input to input. Made on the first call;
+// fz_teardown destroys it.
+zpat_msg_t *fz_msg (void);
+
+// fz_init_pipeline and fz_init_pubsub make the sockets of fz_pipeline or of
+// fz_pubsub, and the message of fz_msg, before the first input: what a
+// target's LLVMFuzzerInitialize does. They return 0, as it does.
+int fz_init_pipeline (void);
+int fz_init_pubsub (void);
+
+// fz_teardown destroys the sockets and the message and ends the context, so
+// that a replay run under valgrind or LeakSanitizer leaves nothing behind.
 void fz_teardown (void);
 
 // fz_expect_frames checks that msg holds exactly the frames in expected:

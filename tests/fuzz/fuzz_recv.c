@@ -11,19 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static zpat_msg_t *s_msg;
-
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    zpat_push_t *push;
-    zpat_pull_t *pull;
-    fz_pipeline (&push, &pull);
-    s_msg = zpat_msg_new ();
-    FZ_CHECK (s_msg);
-    return 0;
+    return fz_init_pipeline ();
 }
 
 // The filler of every buffer: bytes a receive may not write stay this.
@@ -68,8 +61,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         // Multipart: refused whole, buffer untouched, message kept.
         FZ_CHECK (rc == -1 && errno == ZPAT_EFRAMES);
         FZ_CHECK (s_filled (buf, 0, capacity));
-        FZ_CHECK (zpat_recv_msg (pull, s_msg) == (int)in.count);
-        fz_expect_frames (s_msg, &in);
+        FZ_CHECK (zpat_recv_msg (pull, fz_msg ()) == (int)in.count);
+        fz_expect_frames (fz_msg (), &in);
     } else if (length <= capacity) {
         // It fits: every byte copied, nothing written past the message.
         FZ_CHECK (rc == (int)length);

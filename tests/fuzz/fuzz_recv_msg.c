@@ -5,21 +5,12 @@
 
 #include "fuzz_common.h"
 
-// One message for the whole run, as an application would keep one: its
-// frame slots grow and are reused from input to input.
-static zpat_msg_t *s_msg;
-
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    zpat_push_t *push;
-    zpat_pull_t *pull;
-    fz_pipeline (&push, &pull);
-    s_msg = zpat_msg_new ();
-    FZ_CHECK (s_msg);
-    return 0;
+    return fz_init_pipeline ();
 }
 
 int
@@ -32,15 +23,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     fz_pipeline (&push, &pull);
 
     FZ_CHECK (zpat_send_frames (push, in.frames, in.count) == 0);
-    FZ_CHECK (zpat_recv_msg (pull, s_msg) == (int)in.count);
-    fz_expect_frames (s_msg, &in);
+    FZ_CHECK (zpat_recv_msg (pull, fz_msg ()) == (int)in.count);
+    fz_expect_frames (fz_msg (), &in);
 
     // The frames received go out again as they are: zpat_send_msg empties
     // the message, and the peer gets the same frames.
-    FZ_CHECK (zpat_send_msg (push, s_msg) == 0);
-    FZ_CHECK (zpat_msg_count (s_msg) == 0);
-    FZ_CHECK (zpat_recv_msg (pull, s_msg) == (int)in.count);
-    fz_expect_frames (s_msg, &in);
+    FZ_CHECK (zpat_send_msg (push, fz_msg ()) == 0);
+    FZ_CHECK (zpat_msg_count (fz_msg ()) == 0);
+    FZ_CHECK (zpat_recv_msg (pull, fz_msg ()) == (int)in.count);
+    fz_expect_frames (fz_msg (), &in);
 
     fz_expect_nothing (zpat_socket (pull));
     return 0;

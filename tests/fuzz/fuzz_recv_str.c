@@ -7,19 +7,12 @@
 
 #include <string.h>
 
-static zpat_msg_t *s_msg;
-
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    zpat_push_t *push;
-    zpat_pull_t *pull;
-    fz_pipeline (&push, &pull);
-    s_msg = zpat_msg_new ();
-    FZ_CHECK (s_msg);
-    return 0;
+    return fz_init_pipeline ();
 }
 
 int
@@ -47,8 +40,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         FZ_CHECK (string == NULL && errno == ZPAT_EFRAMES);
         errno = 0;
         FZ_CHECK (zpat_recv_str (pull) == NULL && errno == ZPAT_EFRAMES);
-        FZ_CHECK (zpat_recv_msg (pull, s_msg) == (int)in.count);
-        fz_expect_frames (s_msg, &in);
+        FZ_CHECK (zpat_recv_msg (pull, fz_msg ()) == (int)in.count);
+        fz_expect_frames (fz_msg (), &in);
     }
     fz_expect_nothing (zpat_socket (pull));
     return 0;

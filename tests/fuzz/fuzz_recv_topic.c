@@ -6,19 +6,12 @@
 
 #include <string.h>
 
-static zpat_msg_t *s_msg;
-
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    zpat_pub_t *pub;
-    zpat_sub_t *sub;
-    fz_pubsub (&pub, &sub);
-    s_msg = zpat_msg_new ();
-    FZ_CHECK (s_msg);
-    return 0;
+    return fz_init_pubsub ();
 }
 
 // Checks that string holds the size bytes at data and a NUL after them.
@@ -70,8 +63,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         rc = zpat_sub_recv_topic (sub, &topic, &payload);
         FZ_CHECK (rc == -1 && errno == ZPAT_EFRAMES);
         FZ_CHECK (topic == &untouched && payload == &untouched);
-        FZ_CHECK (zpat_recv_msg (sub, s_msg) == (int)in.count);
-        fz_expect_frames (s_msg, &in);
+        FZ_CHECK (zpat_recv_msg (sub, fz_msg ()) == (int)in.count);
+        fz_expect_frames (fz_msg (), &in);
     }
     fz_expect_nothing (zpat_socket (sub));
     return 0;

@@ -3,6 +3,7 @@
 // objects, which must stay up and keep serving proper peers.
 // SPDX-License-Identifier: MPL-2.0
 
+#include "../testutil.h"
 #include "hardening_util.h"
 
 #include <zpat.h>
@@ -192,6 +193,51 @@ s_raw_ready (server_t *self)
     ck_assert_msg (hu_handshake (fd, peer_types[self->role]) == 0,
                    "handshake with %s failed", role_names[self->role]);
     return fd;
+}
+
+// Sends count requests ("req!" behind an empty delimiter frame) over the
+// raw connection fd in one write, as a peer that pipelines them and reads
+// no reply would.
+static void
+s_send_pipelined_requests (int fd, int count)
+{
+    // Each request: two frame headers of at most 9 bytes each, and 4 bytes.
+    unsigned char *burst = malloc ((size_t)count * (2 * 9 + 4));
+    ck_assert_ptr_nonnull (burst);
+    size_t size = 0;
+    for (int i = 0; i < count; i++) {
+        size += hu_frame_header (burst + size, 0, HU_MORE);
+        size += hu_frame_header (burst + size, 4, 0);
+        memcpy (burst + size, "req!", 4);
+        size += 4;
+    }
+    ck_assert_int_eq (hu_send_all (fd, burst, size), 0);
+    free (burst);
+}
+
+// One proper exchange with the REP server, from a fresh REQ that waits at
+// most timeout_ms to send or receive and does not linger: the REP must get
+// "proper", and answers "answer". Returns the reply the REQ received, to be
+// freed with zpat_str_free, or NULL with errno set when it never came.
+static char *
+s_proper_exchange (server_t *server, int timeout_ms)
+{
+    zpat_options_t opts = {.send_timeout_ms = timeout_ms,
+                           .recv_timeout_ms = timeout_ms,
+                           .linger_ms = ZPAT_WAIT_NONE};
+    zpat_req_t *req = zpat_req_new (server->endpoint, &opts);
+    ck_assert_ptr_nonnull (req);
+    ck_assert_int_eq (zpat_send_str (req, "proper"), 0);
+    char *request = zpat_recv_str (server->rep);
+    ck_assert_ptr_nonnull (request);
+    ck_assert_str_eq (request, "proper");
+    zpat_str_free (&request);
+    ck_assert_int_eq (zpat_send_str (server->rep, "answer"), 0);
+    char *reply = zpat_recv_str (req);
+    int error = errno;
+    zpat_req_destroy (&req);
+    errno = error;
+    return reply;
 }
 
 // Asserts that the server hangs up on fd within DISCONNECT_WAIT_MS.
@@ -704,9 +750,6 @@ START_TEST (rep_answers_after_envelope_less_message_from_departing_peer)
     server_t server;
     s_server_start (&server, ROLE_REP, &server_opts);
     s_server_serves (&server);
-    zpat_options_t opts = {.send_timeout_ms = 1000,
-                           .recv_timeout_ms = 1000,
-                           .linger_ms = ZPAT_WAIT_NONE};
     int lost = 0;
     for (int round = 0; round < 5; round++) {
         int fd = s_raw_ready (&server);
@@ -716,21 +759,12 @@ START_TEST (rep_answers_after_envelope_less_message_from_departing_peer)
         close (fd);
         struct timespec pause = {0, 20 * 1000000};
         nanosleep (&pause, NULL);
-        zpat_req_t *req = zpat_req_new (server.endpoint, &opts);
-        ck_assert_ptr_nonnull (req);
-        ck_assert_int_eq (zpat_send_str (req, "proper"), 0);
-        char *request = zpat_recv_str (server.rep);
-        ck_assert_ptr_nonnull (request);
-        ck_assert_str_eq (request, "proper");
-        zpat_str_free (&request);
-        ck_assert_int_eq (zpat_send_str (server.rep, "answer"), 0);
-        char *reply = zpat_recv_str (req);
+        char *reply = s_proper_exchange (&server, 1000);
         if (reply)
             ck_assert_str_eq (reply, "answer");
         else
             lost++;
         zpat_str_free (&reply);
-        zpat_req_destroy (&req);
     }
     ck_assert_msg (lost == 0, "%d of 5 replies to proper requests were lost",
                    lost);
@@ -746,15 +780,7 @@ START_TEST (rep_answers_after_envelope_less_message_from_peer_with_full_pipe)
     server_t server;
     s_server_start (&server, ROLE_REP, &server_opts);
     int fd = s_raw_ready (&server);
-    static unsigned char burst[3000 * 8];
-    size_t size = 0;
-    for (int i = 0; i < 3000; i++) {
-        size += hu_frame_header (burst + size, 0, HU_MORE);
-        size += hu_frame_header (burst + size, 4, 0);
-        memcpy (burst + size, "req!", 4);
-        size += 4;
-    }
-    ck_assert_int_eq (hu_send_all (fd, burst, size), 0);
+    s_send_pipelined_requests (fd, 3000);
     static char big[10000];
     memset (big, 'r', sizeof big - 1);
     for (int i = 0; i < 3000; i++) {
@@ -764,23 +790,11 @@ START_TEST (rep_answers_after_envelope_less_message_from_peer_with_full_pipe)
         ck_assert_int_eq (zpat_send_str (server.rep, big), 0);
     }
     ck_assert_int_eq (hu_send_frame (fd, "junk", 4, 0), 0);
-    zpat_options_t opts = {.send_timeout_ms = 2000,
-                           .recv_timeout_ms = 2000,
-                           .linger_ms = ZPAT_WAIT_NONE};
-    zpat_req_t *req = zpat_req_new (server.endpoint, &opts);
-    ck_assert_ptr_nonnull (req);
-    ck_assert_int_eq (zpat_send_str (req, "proper"), 0);
-    char *request = zpat_recv_str (server.rep);
-    ck_assert_ptr_nonnull (request);
-    ck_assert_str_eq (request, "proper");
-    zpat_str_free (&request);
-    ck_assert_int_eq (zpat_send_str (server.rep, "answer"), 0);
-    char *reply = zpat_recv_str (req);
+    char *reply = s_proper_exchange (&server, 2000);
     ck_assert_msg (reply, "the reply to a proper request was lost: %s",
                    zpat_strerror (errno));
     ck_assert_str_eq (reply, "answer");
     zpat_str_free (&reply);
-    zpat_req_destroy (&req);
     close (fd);
     s_server_stop (&server);
 }
@@ -815,15 +829,7 @@ START_TEST (rep_never_blocks_on_peer_that_does_not_read)
     server_t server;
     s_server_start (&server, ROLE_REP, &server_opts);
     int fd = s_raw_ready (&server);
-    static unsigned char burst[5000 * 16];
-    size_t size = 0;
-    for (int i = 0; i < 5000; i++) {
-        size += hu_frame_header (burst + size, 0, HU_MORE);
-        size += hu_frame_header (burst + size, 4, 0);
-        memcpy (burst + size, "req!", 4);
-        size += 4;
-    }
-    ck_assert_int_eq (hu_send_all (fd, burst, size), 0);
+    s_send_pipelined_requests (fd, 5000);
     static char reply[1000];
     memset (reply, 'r', sizeof reply - 1);
     double worst = 0;
@@ -1066,9 +1072,5 @@ main (void)
 {
     // Line-buffered, so that the figures a failing test printed are kept.
     setvbuf (stdout, NULL, _IOLBF, 0);
-    SRunner *runner = srunner_create (s_suite ());
-    srunner_run_all (runner, CK_NORMAL);
-    int failed = srunner_ntests_failed (runner);
-    srunner_free (runner);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run_suite (s_suite (), CK_FORK_GETENV);
 }

@@ -6,6 +6,7 @@
 // high-water marks. Run as: hardening_peers_die PATH/TO/hardening_node
 // SPDX-License-Identifier: MPL-2.0
 
+#include "../testutil.h"
 #include "hardening_util.h"
 
 #include <zpat.h>
@@ -263,9 +264,5 @@ main (int argc, char **argv)
     s_node = argv[1];
     // Line-buffered, so that the figures a failing test printed are kept.
     setvbuf (stdout, NULL, _IOLBF, 0);
-    SRunner *runner = srunner_create (s_suite ());
-    srunner_run_all (runner, CK_NORMAL);
-    int failed = srunner_ntests_failed (runner);
-    srunner_free (runner);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run_suite (s_suite (), CK_FORK_GETENV);
 }

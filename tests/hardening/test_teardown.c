@@ -5,6 +5,7 @@
 // listeners first; and the linger stays a bound, never a hang.
 // SPDX-License-Identifier: MPL-2.0
 
+#include "../testutil.h"
 #include "hardening_util.h"
 
 #include <zpat.h>
@@ -356,43 +357,77 @@ END_TEST
 // fast as it can, so the reply is lost only when the REP's connection ends
 // while the reply is still being written (3b makes sure it is).
 
-START_TEST (bound_rep_destroyed_delivers_its_last_reply)
+// What the REQ of tests 3 and 3b asks for.
+#define ASK "the big one, please"
+
+// Returns a new REPLY_SIZE-byte reply of made-up bytes, freed with free ().
+static unsigned char *
+s_reply_new (void)
 {
-    transport_t transport = (transport_t)_i;
     unsigned char *reply = malloc (REPLY_SIZE);
     ck_assert_ptr_nonnull (reply);
     for (size_t i = 0; i < REPLY_SIZE; i++)
         reply[i] = (unsigned char)(i * 7u + i / 251);
+    return reply;
+}
+
+// Returns a REP bound to a fresh endpoint on transport, lingering LINGER_MS,
+// and writes the endpoint it really bound into endpoint (size bytes), for
+// its REQ. The test destroys it.
+static zpat_rep_t *
+s_rep_bound (transport_t transport, char *endpoint, size_t size)
+{
+    char bind[260];
+    s_bind_endpoint (transport, endpoint, size);
+    snprintf (bind, sizeof bind, "@%s", endpoint);
+    zpat_options_t rep_opts = {.recv_timeout_ms = RECV_TIMEOUT_MS,
+                               .linger_ms = LINGER_MS};
+    zpat_rep_t *rep = zpat_rep_new (bind, &rep_opts);
+    ck_assert_msg (rep, "REP bound to %s: %s", endpoint, zpat_strerror (errno));
+    snprintf (endpoint, size, "%s", zpat_endpoint (rep));
+    return rep;
+}
+
+// Has *rep receive ASK and send reply (REPLY_SIZE bytes), then destroys it
+// at once. Stores how long the destroy took in *destroy_ms and returns the
+// time (hu_now_ms) it ended.
+static double
+s_reply_and_destroy (zpat_rep_t **rep, const unsigned char *reply,
+                     double *destroy_ms)
+{
+    char *request = zpat_recv_str (*rep);
+    ck_assert_msg (request, "the REP got no request: %s",
+                   zpat_strerror (errno));
+    ck_assert_str_eq (request, ASK);
+    zpat_str_free (&request);
+    ck_assert_msg (zpat_send (*rep, reply, REPLY_SIZE) == 0, "reply: %s",
+                   zpat_strerror (errno));
+    double start = hu_now_ms ();
+    zpat_rep_destroy (rep);
+    double destroyed = hu_now_ms ();
+    ck_assert_ptr_null (*rep);
+    *destroy_ms = destroyed - start;
+    return destroyed;
+}
+
+START_TEST (bound_rep_destroyed_delivers_its_last_reply)
+{
+    transport_t transport = (transport_t)_i;
+    unsigned char *reply = s_reply_new ();
     zpat_msg_t *msg = zpat_msg_new ();
     ck_assert_ptr_nonnull (msg);
     for (uint32_t round = 0; round < REPLY_ROUNDS; round++) {
         memcpy (reply, &round, sizeof round); // each round's reply differs
-        char endpoint[256], bind[260];
-        s_bind_endpoint (transport, endpoint, sizeof endpoint);
-        snprintf (bind, sizeof bind, "@%s", endpoint);
-        zpat_options_t rep_opts = {.recv_timeout_ms = RECV_TIMEOUT_MS,
-                                   .linger_ms = LINGER_MS};
-        zpat_rep_t *rep = zpat_rep_new (bind, &rep_opts);
-        ck_assert_msg (rep, "REP bound to %s: %s", endpoint,
-                       zpat_strerror (errno));
-        snprintf (endpoint, sizeof endpoint, "%s", zpat_endpoint (rep));
+        char endpoint[256];
+        zpat_rep_t *rep = s_rep_bound (transport, endpoint, sizeof endpoint);
         char connect[260];
         snprintf (connect, sizeof connect, ">%s", endpoint);
         zpat_options_t req_opts = {.recv_timeout_ms = RECV_TIMEOUT_MS};
         zpat_req_t *req = zpat_req_new (connect, &req_opts);
         ck_assert_msg (req, "REQ to %s: %s", endpoint, zpat_strerror (errno));
-        ck_assert_int_eq (zpat_send_str (req, "the big one, please"), 0);
-        char *request = zpat_recv_str (rep);
-        ck_assert_msg (request, "the REP got no request: %s",
-                       zpat_strerror (errno));
-        ck_assert_str_eq (request, "the big one, please");
-        zpat_str_free (&request);
-        ck_assert_msg (zpat_send (rep, reply, REPLY_SIZE) == 0, "reply: %s",
-                       zpat_strerror (errno));
-        double start = hu_now_ms ();
-        zpat_rep_destroy (&rep);
-        double destroyed = hu_now_ms ();
-        ck_assert_ptr_null (rep);
+        ck_assert_int_eq (zpat_send_str (req, ASK), 0);
+        double destroy_ms;
+        double destroyed = s_reply_and_destroy (&rep, reply, &destroy_ms);
         int frames = zpat_recv_msg (req, msg);
         int error = errno;
         double arrived = hu_now_ms ();
@@ -406,7 +441,7 @@ START_TEST (bound_rep_destroyed_delivers_its_last_reply)
                 transport_names[transport], round + 1, REPLY_ROUNDS,
                 same ? "the whole reply arrived" : "NO whole reply", frames,
                 size, frames == -1 ? zpat_strerror (error) : "no error",
-                destroyed - start, arrived - destroyed);
+                destroy_ms, arrived - destroyed);
         zpat_req_destroy (&req);
         s_forget_endpoint (endpoint);
         ck_assert_msg (frames == 1, "round %u over %s: no reply (%s)",
@@ -470,41 +505,21 @@ s_raw_connect (transport_t transport, const char *endpoint)
 START_TEST (bound_rep_destroyed_delivers_its_last_reply_to_a_late_reader)
 {
     transport_t transport = (transport_t)_i;
-    unsigned char *reply = malloc (REPLY_SIZE);
+    unsigned char *reply = s_reply_new ();
     unsigned char *got = malloc (REPLY_SIZE);
-    ck_assert_ptr_nonnull (reply);
     ck_assert_ptr_nonnull (got);
-    for (size_t i = 0; i < REPLY_SIZE; i++)
-        reply[i] = (unsigned char)(i * 7u + i / 251);
     for (uint32_t round = 0; round < REPLY_ROUNDS; round++) {
         memcpy (reply, &round, sizeof round); // each round's reply differs
-        char endpoint[256], bind[260];
-        s_bind_endpoint (transport, endpoint, sizeof endpoint);
-        snprintf (bind, sizeof bind, "@%s", endpoint);
-        zpat_options_t rep_opts = {.recv_timeout_ms = RECV_TIMEOUT_MS,
-                                   .linger_ms = LINGER_MS};
-        zpat_rep_t *rep = zpat_rep_new (bind, &rep_opts);
-        ck_assert_msg (rep, "REP bound to %s: %s", endpoint,
-                       zpat_strerror (errno));
-        snprintf (endpoint, sizeof endpoint, "%s", zpat_endpoint (rep));
+        char endpoint[256];
+        zpat_rep_t *rep = s_rep_bound (transport, endpoint, sizeof endpoint);
         int fd = s_raw_connect (transport, endpoint);
         ck_assert_msg (hu_handshake (fd, "REQ") == 0, "no handshake with %s",
                        endpoint);
         // A request: the REQ envelope (an empty frame), then the body.
-        const char *ask = "the big one, please";
         ck_assert_int_eq (hu_send_frame (fd, "", 0, HU_MORE), 0);
-        ck_assert_int_eq (hu_send_frame (fd, ask, strlen (ask), 0), 0);
-        char *request = zpat_recv_str (rep);
-        ck_assert_msg (request, "the REP got no request: %s",
-                       zpat_strerror (errno));
-        ck_assert_str_eq (request, ask);
-        zpat_str_free (&request);
-        ck_assert_msg (zpat_send (rep, reply, REPLY_SIZE) == 0, "reply: %s",
-                       zpat_strerror (errno));
-        double start = hu_now_ms ();
-        zpat_rep_destroy (&rep);
-        double destroyed = hu_now_ms ();
-        ck_assert_ptr_null (rep);
+        ck_assert_int_eq (hu_send_frame (fd, ASK, strlen (ASK), 0), 0);
+        double destroy_ms;
+        double destroyed = s_reply_and_destroy (&rep, reply, &destroy_ms);
         // Only now read: the envelope, then the reply.
         size_t size = 0;
         int flags = 0;
@@ -530,7 +545,7 @@ START_TEST (bound_rep_destroyed_delivers_its_last_reply_to_a_late_reader)
                 "after it\n",
                 transport_names[transport], round + 1, REPLY_ROUNDS,
                 same ? "the whole reply arrived" : "NO whole reply", what,
-                destroyed - start, arrived - destroyed);
+                destroy_ms, arrived - destroyed);
         close (fd);
         s_forget_endpoint (endpoint);
         ck_assert_msg (same, "round %u over %s: no whole reply (%s)", round + 1,
@@ -650,9 +665,5 @@ main (void)
 {
     // Line-buffered, so that the figures a failing test printed are kept.
     setvbuf (stdout, NULL, _IOLBF, 0);
-    SRunner *runner = srunner_create (s_suite ());
-    srunner_run_all (runner, CK_NORMAL);
-    int failed = srunner_ntests_failed (runner);
-    srunner_free (runner);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run_suite (s_suite (), CK_FORK_GETENV);
 }
