@@ -536,6 +536,186 @@ ZPAT_EXPORT int zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg);
 ZPAT_EXPORT int zpat_socket_discard (zpat_socket_t *self);
 
 // ---------------------------------------------------------------------------
+// Counters: always on, read with one call. A multipart message counts once,
+// with the bytes of all its frames (a REP's routing envelope not counted).
+
+typedef struct zpat_stats {
+    uint64_t msgs_sent;      // messages sent (queued with libzmq)
+    uint64_t bytes_sent;     // their bytes
+    uint64_t msgs_received;  // messages the caller took (or discarded)
+    uint64_t bytes_received; // their bytes
+    // Messages zpat dropped itself: over max_msg_bytes on inproc:// (libzmq
+    // drops them on tcp:// and ipc://, uncounted), and at a REP, requests
+    // without a well-formed envelope.
+    uint64_t msgs_dropped;
+    // Sends that failed with EAGAIN: their timeout ran out, or (with
+    // ZPAT_WAIT_NONE) the message could not be queued at once.
+    uint64_t send_timeouts;
+    // tcp:// and ipc:// connections up now, made or accepted (libzmq
+    // reports no inproc:// peers), and connections made again to an
+    // endpoint after one to it was lost. Kept up to date from libzmq's
+    // socket monitor, which zpat runs for every object attached to a
+    // tcp:// or ipc:// endpoint: a peer's arrival or departure shows here
+    // once libzmq has handled it, usually within a millisecond.
+    uint64_t peers;
+    uint64_t reconnects;
+} zpat_stats_t;
+
+// zpat_socket_stats_sized copies the counters into *stats (stats_size bytes
+// of it, sizeof (zpat_stats_t) through the zpat_stats macro; fields this
+// library lacks are zeroed). Returns 0, or -1 with EINVAL (NULL, a size
+// below 0.1's), ZPAT_EFORKED. Works after zpat_shutdown () too.
+// zpat_socket_stats_reset sets every count to zero (peers, a state, stays):
+// 0, or -1 with EINVAL or ZPAT_EFORKED.
+ZPAT_EXPORT int zpat_socket_stats_sized (zpat_socket_t *self,
+                                         zpat_stats_t *stats,
+                                         size_t stats_size);
+ZPAT_EXPORT int zpat_socket_stats_reset (zpat_socket_t *self);
+
+// ---------------------------------------------------------------------------
+// Connection events (opt-in per object, on libzmq's socket monitor): peers
+// coming and going on tcp:// and ipc:// endpoints (libzmq reports none for
+// inproc://).
+
+typedef enum {
+    ZPAT_EVENT_CONNECTED = 1,   // a connection to a peer is made (connecting)
+    ZPAT_EVENT_CONNECT_RETRIED, // a connect failed; value: ms to the retry
+    ZPAT_EVENT_ACCEPTED,        // a peer connected to a bound endpoint
+    ZPAT_EVENT_DISCONNECTED,    // a connection ended (the peer left or died)
+    ZPAT_EVENT_BIND_FAILED,     // value: the errno of the failed bind
+    ZPAT_EVENT_CLOSED,          // a listener or connection was closed
+    ZPAT_EVENT_HANDSHAKE_SUCCEEDED, // the ZMTP handshake with a peer is done
+    ZPAT_EVENT_HANDSHAKE_FAILED,    // see reason and value
+} zpat_event_type_t;
+
+// Why a handshake failed: a protocol error (value: libzmq's
+// ZMQ_PROTOCOL_ERROR_* code), an authentication failure (value: the ZAP
+// status code, 300, 400 or 500), or no detail (value: an errno).
+typedef enum {
+    ZPAT_HANDSHAKE_OTHER = 0,
+    ZPAT_HANDSHAKE_PROTOCOL,
+    ZPAT_HANDSHAKE_AUTH,
+} zpat_handshake_reason_t;
+
+typedef struct zpat_event {
+    int type;   // a zpat_event_type_t
+    int reason; // ZPAT_EVENT_HANDSHAKE_FAILED: a zpat_handshake_reason_t
+    int value;  // what libzmq gives with it (see the types above)
+    // The endpoint it concerns: what was connected to, or the bound
+    // endpoint a peer reached.
+    char endpoint[256];
+    // The peer's address ("127.0.0.1:50312") for an accepted tcp://
+    // connection, where the system could still tell it when zpat read the
+    // event; for a connection made, the endpoint's host and port; else "".
+    char peer[64];
+} zpat_event_t;
+
+// zpat_socket_events_on starts recording self's connection events (from
+// now on), and zpat_socket_events_off stops it and forgets those not yet
+// received. Events wait, in order, until received, up to 10,000 (the oldest
+// are then dropped). Returns 0, or -1 with EINVAL, ZPAT_EFORKED, ZPAT_ETERM
+// or ENOMEM. Turning on events that are on (or off those that are off)
+// does nothing. Events come only once the object is attached to a tcp://
+// or ipc:// endpoint.
+ZPAT_EXPORT int zpat_socket_events_on (zpat_socket_t *self);
+ZPAT_EXPORT int zpat_socket_events_off (zpat_socket_t *self);
+
+// zpat_socket_recv_event moves the oldest recorded event into *event,
+// waiting up to timeout_ms (ZPAT_WAIT_FOREVER, ZPAT_WAIT_NONE or 0 for no
+// wait, or a count) for one. Returns 0, or -1 with EAGAIN (none in time),
+// EINTR, ZPAT_ETERM, EINVAL (NULL, a bad timeout, events not on),
+// ZPAT_EFORKED. A poller wakes for recorded events with ZPAT_POLLEVENT.
+ZPAT_EXPORT int zpat_socket_recv_event (zpat_socket_t *self,
+                                        zpat_event_t *event, int timeout_ms);
+
+// zpat_event_name returns a static name for an event type
+// ("CONNECTED"), or "UNKNOWN"; never NULL.
+ZPAT_EXPORT const char *zpat_event_name (int type);
+
+// ---------------------------------------------------------------------------
+// Poller: waits on several objects and plain file descriptors at once.
+
+typedef struct zpat_poller zpat_poller_t;
+
+// What to wait for, and what was found.
+#define ZPAT_POLLIN 1    // a receive (or a read of a descriptor) would not wait
+#define ZPAT_POLLOUT 2   // a send (or a write) would not wait
+#define ZPAT_POLLEVENT 4 // a connection event is recorded (events on)
+#define ZPAT_POLLERR 8   // found only: a descriptor in error or closed
+
+// One ready item, as zpat_poller_wait fills them in.
+typedef struct zpat_ready {
+    void *arg;             // what was given when the item was added
+    zpat_socket_t *socket; // the object, or NULL for a descriptor
+    int fd;                // the descriptor, or -1 for an object
+    int events;            // what it is ready for (ZPAT_POLL* bits)
+} zpat_ready_t;
+
+// zpat_poller_new returns a new, empty poller (NULL/ENOMEM), which belongs
+// to one thread at a time, like an object; zpat_poller_destroy frees it
+// (the objects in it are left as they are) and sets *self_p to NULL.
+ZPAT_EXPORT zpat_poller_t *zpat_poller_new (void);
+ZPAT_EXPORT void zpat_poller_destroy (zpat_poller_t **self_p);
+
+// zpat_poller_add_socket adds an object, to wake when it is ready for any
+// of events: ZPAT_POLLIN (roles that receive), ZPAT_POLLOUT (roles that
+// send), ZPAT_POLLEVENT (with events on). arg is handed back (borrowed,
+// never touched). Use the generic zpat_poller_add (poller, obj, events,
+// arg). Returns 0, or -1 with EINVAL (NULL, events 0 or not for this role),
+// EEXIST (already in this poller), ZPAT_EFORKED, ENOMEM. An object may be
+// in several pollers. Destroying an object removes it from every poller it
+// is in: their next waits go on without it.
+// zpat_poller_remove_socket takes it out: 0, or -1 with EINVAL or ENOENT
+// (not in this poller).
+ZPAT_EXPORT int zpat_poller_add_socket (zpat_poller_t *self,
+                                        zpat_socket_t *socket, int events,
+                                        void *arg);
+ZPAT_EXPORT int zpat_poller_remove_socket (zpat_poller_t *self,
+                                           zpat_socket_t *socket);
+
+// zpat_poller_add_fd adds a plain file descriptor (stdin, a pipe, a socket
+// of another library), for ZPAT_POLLIN and/or ZPAT_POLLOUT: level-
+// triggered, as poll (2) sees it. Returns 0, or -1 with EINVAL, EBADF (not
+// an open descriptor), EEXIST, ENOMEM. A descriptor closed while in the
+// poller is reported with ZPAT_POLLERR until removed.
+// zpat_poller_remove_fd: 0, or -1 with EINVAL or ENOENT.
+ZPAT_EXPORT int zpat_poller_add_fd (zpat_poller_t *self, int fd, int events,
+                                    void *arg);
+ZPAT_EXPORT int zpat_poller_remove_fd (zpat_poller_t *self, int fd);
+
+// zpat_poller_wait waits up to timeout_ms (ZPAT_WAIT_FOREVER, ZPAT_WAIT_NONE
+// or 0 for no wait, or a count) until at least one item is ready, and fills
+// ready[0..max) with ready items. Returns how many (1 to max), or -1 with
+// EAGAIN when the time ran out, EINTR when SIGINT or SIGTERM arrived (after
+// zpat_catch_signals), ZPAT_ETERM after zpat_shutdown (), EINVAL (NULL, max
+// 0, a bad timeout, an empty poller asked to wait forever), ZPAT_EFORKED.
+// Fair: when more items are ready than max, the next wait starts after the
+// last one returned, so every ready item is served in turn. A ready object
+// stays ready until its message is received (level-triggered), so a wait
+// after a receive that left messages queued returns at once. Allocates
+// nothing once its items are added.
+ZPAT_EXPORT int zpat_poller_wait (zpat_poller_t *self, int timeout_ms,
+                                  zpat_ready_t *ready, size_t max);
+
+// ---------------------------------------------------------------------------
+// Other event loops (poll (2), epoll, libuv): zpat_socket_fd returns a
+// descriptor that becomes readable when self's readiness may have changed
+// (a message arrived, room to send appeared), and zpat_socket_ready says
+// what self is ready for now (ZPAT_POLLIN, ZPAT_POLLOUT bits; 0 for
+// nothing), or -1 with EINVAL, ZPAT_EFORKED, ZPAT_ETERM.
+//
+// The trap (libzmq's descriptor is edge-triggered): the descriptor signals
+// a change, not a level, and it does not stay readable while messages wait.
+// After it wakes the loop, call zpat_socket_ready and receive until it no
+// longer says ZPAT_POLLIN (or a receive with ZPAT_WAIT_NONE fails with
+// EAGAIN), and call zpat_socket_ready before going back to sleep: a message
+// that came while the loop was busy raises no new edge. Also check after
+// every send on the same object, which can consume the edge. Never read
+// from or write to the descriptor. -1 with EINVAL, ZPAT_EFORKED.
+ZPAT_EXPORT int zpat_socket_fd (zpat_socket_t *self);
+ZPAT_EXPORT int zpat_socket_ready (zpat_socket_t *self);
+
+// ---------------------------------------------------------------------------
 // Generic verbs. Each accepts only the roles listed, so for example
 // zpat_send_str (sub, "x") or zpat_recv_str (push) is a compile error.
 
@@ -578,6 +758,16 @@ ZPAT_EXPORT int zpat_socket_discard (zpat_socket_t *self);
     zpat_pull_t **: zpat_pull_destroy) (self_p)
 
 #define zpat_bind(s, endpoint)  zpat_socket_bind (zpat_socket (s), endpoint)
+#define zpat_stats_reset(s)     zpat_socket_stats_reset (zpat_socket (s))
+#define zpat_events_on(s)       zpat_socket_events_on (zpat_socket (s))
+#define zpat_events_off(s)      zpat_socket_events_off (zpat_socket (s))
+#define zpat_recv_event(s, event, timeout_ms) \
+    zpat_socket_recv_event (zpat_socket (s), event, timeout_ms)
+#define zpat_poller_add(p, s, events, arg) \
+    zpat_poller_add_socket (p, zpat_socket (s), events, arg)
+#define zpat_poller_remove(p, s) zpat_poller_remove_socket (p, zpat_socket (s))
+#define zpat_fd(s)              zpat_socket_fd (zpat_socket (s))
+#define zpat_ready(s)           zpat_socket_ready (zpat_socket (s))
 #define zpat_connect(s, endpoint) zpat_socket_connect (zpat_socket (s), endpoint)
 #define zpat_endpoint(s)        zpat_socket_endpoint (zpat_socket (s))
 #define zpat_handle(s)          zpat_socket_handle (zpat_socket (s))
@@ -624,6 +814,9 @@ ZPAT_EXPORT int zpat_socket_discard (zpat_socket_t *self);
 #define zpat_pull_new(e, o) zpat_pull_new_sized (e, o, sizeof (zpat_options_t))
 #define zpat_socket_get_options(s, o) \
     zpat_socket_get_options_sized (s, o, sizeof (zpat_options_t))
+#define zpat_socket_stats(s, st) \
+    zpat_socket_stats_sized (s, st, sizeof (zpat_stats_t))
+#define zpat_stats(s, st) zpat_socket_stats (zpat_socket (s), st)
 #define zpat_req_destroy(p)  zpat_req_destroy (ZPAT_ONLY (zpat_req_t **, p))
 #define zpat_rep_destroy(p)  zpat_rep_destroy (ZPAT_ONLY (zpat_rep_t **, p))
 #define zpat_pub_destroy(p)  zpat_pub_destroy (ZPAT_ONLY (zpat_pub_t **, p))

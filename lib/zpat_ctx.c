@@ -82,6 +82,21 @@ s_barrier_everywhere (void)
 // another thread is inside would crash libzmq, and leaving one open would
 // make zmq_ctx_term () wait forever: a socket still busy after the wait is
 // left as it is, and czmq is told not to wait (s_pin stays open).
+// Closes core's libzmq sockets: the monitor first (its libzmq end stopped
+// before ours closes, or libzmq could block sending it an event), then the
+// socket. The caller holds s_lock or is the exit handler.
+static void
+s_close_sockets (zpat_socket_t *core)
+{
+    if (core->monitor) {
+        zmq_socket_monitor (core->handle, NULL, 0);
+        zmq_close (core->monitor);
+        core->monitor = NULL;
+    }
+    zmq_close (core->handle);
+    core->handle = NULL;
+}
+
 static void
 s_at_exit (void)
 {
@@ -105,10 +120,9 @@ s_at_exit (void)
         for (zpat_socket_t *it = s_live; it; it = it->next) {
             if (!it->handle)
                 continue;
-            if (atomic_load_explicit (&it->busy, memory_order_acquire) == 0) {
-                zmq_close (it->handle);
-                it->handle = NULL;
-            } else
+            if (atomic_load_explicit (&it->busy, memory_order_acquire) == 0)
+                s_close_sockets (it);
+            else
                 stuck++;
         }
         // Then the calls blocked in other threads wake with ZPAT_ETERM.
@@ -164,6 +178,7 @@ s_fork_child (void)
     for (zpat_socket_t *it = s_live; it; it = it->next) {
         it->tag = ZPAT__TAG_FORKED;
         it->handle = NULL;
+        it->monitor = NULL;
         last = it;
     }
     // The inherited objects join those of earlier generations.
@@ -311,14 +326,25 @@ zpat__ctx_open (zpat_socket_t *core, int type)
     return code ? zpat__fail (code) : 0;
 }
 
+void *
+zpat__ctx_socket (int type)
+{
+    pthread_mutex_lock (&s_lock);
+    void *socket = NULL;
+    if (s_shut || s_exited || !s_ctx)
+        errno = ZPAT_ETERM;
+    else
+        socket = zmq_socket (s_ctx, type);
+    pthread_mutex_unlock (&s_lock);
+    return socket;
+}
+
 void
 zpat__ctx_close (zpat_socket_t *core)
 {
     pthread_mutex_lock (&s_lock);
-    if (core->handle) {
-        zmq_close (core->handle);
-        core->handle = NULL;
-    }
+    if (core->handle)
+        s_close_sockets (core);
     if (core->linked) {
         zpat_socket_t **head =
             core->tag == ZPAT__TAG_FORKED ? &s_inherited : &s_live;

@@ -88,6 +88,9 @@ s_bind (zpat_socket_t *self, const char *endpoint)
         return -1;
     int64_t deadline = 0;
     while (zmq_bind (self->handle, endpoint) == -1) {
+        int reported = zpat__monitor_bind_errno (self);
+        if (reported)
+            errno = reported;
         long port = s_tcp_port (endpoint);
         if (errno != EADDRINUSE || port <= 0 ||
             !zpat__ctx_recently_released (port))
@@ -145,6 +148,9 @@ zpat__socket_release_endpoints (zpat_socket_t *self, bool unbind)
 static int
 s_bind_in (zpat_socket_t *self, const char *endpoint)
 {
+    // The monitor goes first, so that it sees this endpoint's events too.
+    if (zpat__monitor_start (self, endpoint) == -1)
+        return -1;
     if (s_bind (self, endpoint) == -1)
         return s_endpoint_error (endpoint);
     self->inproc |= strncmp (endpoint, "inproc://", 9) == 0;
@@ -184,10 +190,12 @@ zpat_socket_connect (zpat_socket_t *self, const char *endpoint)
         return zpat__fail (EINVAL);
     if (zpat__socket_enter (self) == -1)
         return -1;
-    int rc = zmq_connect (self->handle, endpoint);
+    int rc = zpat__monitor_start (self, endpoint);
+    if (rc == 0 && zmq_connect (self->handle, endpoint) == -1)
+        rc = s_endpoint_error (endpoint);
     zpat__socket_leave (self);
     if (rc == -1)
-        return s_endpoint_error (endpoint);
+        return -1;
     self->inproc |= strncmp (endpoint, "inproc://", 9) == 0;
     zpat__socket_plan_receive (self);
     return 0;

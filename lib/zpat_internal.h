@@ -70,7 +70,22 @@ struct zpat_socket {
     size_t frame_slots;
     int recv_flags; // what a fast receive passes zmq_msg_recv (plan_receive)
     int recv_limit; // the largest size a fast receive hands over
-    unsigned countdown;       // sends left before the role's tick hook runs
+    // Counters (zpat_stats.c). The countdowns run on every send and receive
+    // anyway (the tick), so they count the messages too: sent is
+    // sent_base + ZPAT__TICK - countdown. Bytes are added as they go.
+    unsigned countdown;      // sends left before the next send tick
+    unsigned recv_countdown; // receives left before the next receive tick
+    uint64_t sent_base, received_base;
+    uint64_t bytes_sent, bytes_received;
+    uint64_t dropped;       // messages zpat dropped (oversized, a REP's junk)
+    uint64_t send_timeouts; // sends that gave up waiting (EAGAIN)
+    // Connections (zpat_monitor.c): libzmq's socket monitor, started when
+    // the object first attaches to a tcp:// or ipc:// endpoint.
+    void *monitor; // our end of it (a PAIR), closed with handle; or NULL
+    struct zpat__conns *conns; // its state: events kept, endpoints lost
+    uint64_t peers, reconnects;
+    // Pollers this object is in (zpat_poller.c), told when it is destroyed.
+    struct zpat__watch *watches;
     struct zpat_msg multi;    // a kept multipart message
     struct zpat_msg outgoing; // frames of a multipart send, built first
     char endpoint[ZPAT__ENDPOINT_MAX + 1]; // last endpoint bound, resolved
@@ -83,7 +98,7 @@ struct zpat_socket {
     // zpat__socket_enter). Written by the owning thread, read at exit.
     atomic_uchar busy;
     // The context's registry (zpat_ctx.c reads and writes these, with tag,
-    // handle and busy, and nothing else of the core).
+    // handle, monitor and busy, and nothing else of the core).
     bool linked; // in the context's registry of live sockets
     struct zpat_socket *prev, *next;
     char **bound; // every endpoint bound, resolved, to unbind on destroy
@@ -125,11 +140,13 @@ struct zpat__role {
     // message whole), 0 when it sent none, or -1 with errno (nothing of the
     // message sent).
     int (*send_head) (zpat_socket_t *self);
-    // Every tick_sends successful sends (the fast paths included), with
+    // Every ZPAT__TICK successful sends (the fast paths included), with
     // self busy: housekeeping (PUB: read the subscriptions queued).
     void (*tick) (zpat_socket_t *self);
-    unsigned tick_sends;
 };
+
+// How many sends (or receives) pass between two ticks.
+#define ZPAT__TICK 256u
 
 // ---------------------------------------------------------------------------
 // Errors: sets errno and returns -1, or NULL for the pointer variant.
@@ -157,6 +174,9 @@ zpat__fail_null (int code)
 // the parent's.
 int zpat__ctx_open (zpat_socket_t *core, int type);
 void zpat__ctx_close (zpat_socket_t *core);
+// A further libzmq socket of type in the context (the caller owns it), or
+// NULL with errno (ZPAT_ETERM once the context has ended).
+void *zpat__ctx_socket (int type);
 
 // Notes that this process just released a tcp:// port, and asks whether it
 // did so within the last second.
@@ -295,9 +315,11 @@ zpat_socket_t *zpat__socket_new (const zpat__role_t *role,
 // Destroys self if it is an object of role, live or inherited across fork
 // (): 0, or -1 (nothing done) for anything else.
 int zpat__socket_destroy (zpat_socket_t *self, const zpat__role_t *role);
-// Runs the role's tick hook and starts the next count of sends: out of
-// line, for the send paths (zpat_send.c) once countdown reaches 0.
+// Run out of line by the send and receive paths when their countdown
+// reaches 0: count ZPAT__TICK messages, start the next count, and do the
+// housekeeping (the role's tick hook; reading connection events).
 void zpat__socket_tick (zpat_socket_t *self);
+void zpat__socket_recv_tick (zpat_socket_t *self);
 
 // zpat_options.c: what the constructors and the setters share.
 // The size of zpat_options_t in zpat 0.1, the first layout: what the entry
@@ -321,11 +343,29 @@ int zpat__socket_attach (zpat_socket_t *self, const char *endpoints);
 void zpat__socket_release_endpoints (zpat_socket_t *self, bool unbind);
 
 // zpat_wait.c: waiting, with timeouts and signals.
-// Waits until the socket is ready for events, the signal pipe fires, or
-// timeout_ms (-1 forever) runs out: 1 ready, 0 timed out, -1 with EINTR or
-// ZPAT_ETERM. fresh: a non-blocking send or receive just failed on self.
-int zpat__socket_poll (zpat_socket_t *self, short events, int timeout_ms,
-                       bool fresh);
+// Waits until the libzmq socket handle is ready for events, the signal pipe
+// fires, or timeout_ms (-1 forever) runs out: 1 ready, 0 timed out, -1 with
+// EINTR or ZPAT_ETERM. fresh: a non-blocking send or receive just failed on
+// it. zpat__socket_poll waits so on self's own socket.
+int zpat__wait_handle (void *handle, short events, int timeout_ms, bool fresh);
+// Waits for the signal pipe alone: 0 when timeout_ms (-1 forever) ran
+// out, -1 with EINTR.
+int zpat__wait_signal (int timeout_ms);
+static inline int
+zpat__socket_poll (zpat_socket_t *self, short events, int timeout_ms,
+                   bool fresh)
+{
+    return zpat__wait_handle (self->handle, events, timeout_ms, fresh);
+}
+// The waits' timeouts, as the public calls take them: ZPAT_WAIT_FOREVER
+// (-1), ZPAT_WAIT_NONE or 0 (0), or a count; else -2 (EINVAL).
+static inline int
+zpat__timeout (int timeout_ms)
+{
+    if (timeout_ms == ZPAT_WAIT_NONE)
+        return 0;
+    return timeout_ms >= ZPAT_WAIT_FOREVER ? timeout_ms : -2;
+}
 // A receive that drops messages it must not deliver keeps to its timeout:
 // zpat__socket_wait_start notes when the wait began (a clock read only when
 // there is a timeout), and after each drop zpat__socket_wait_rest waits for
@@ -373,6 +413,35 @@ int zpat__socket_recv_rest (zpat_socket_t *self, zmq_msg_t *first,
 bool zpat__socket_oversized (zpat_socket_t *self);
 // Drops the kept message, releasing its frames at once.
 void zpat__socket_drop_kept (zpat_socket_t *self);
+// Counts the kept message as received (bytes and message), as the caller
+// takes it: call before handing it over or dropping it.
+void zpat__socket_took (zpat_socket_t *self);
+
+// zpat_monitor.c: connections, from libzmq's socket monitor. Starts the
+// monitor if endpoint is tcp:// or ipc:// and it is not running yet (0, or
+// -1 with errno: the bind or connect is then not made). Reads what it has
+// reported into the counters (and the events kept, with events on); with
+// self busy, keeping errno. Stops it and frees its state (destroy; self busy
+// or, when unbusy is false, libzmq not to be touched).
+int zpat__monitor_start (zpat_socket_t *self, const char *endpoint);
+void zpat__monitor_drain (zpat_socket_t *self);
+void zpat__monitor_fini (zpat_socket_t *self);
+// After zmq_bind failed: the errno its BIND_FAILED event carries, or 0.
+// (libzmq 4.3.4 overwrites errno while it reports the event.)
+int zpat__monitor_bind_errno (zpat_socket_t *self);
+// True when events are on and one is kept for zpat_socket_recv_event (call
+// zpat__monitor_drain first to include those libzmq has reported).
+bool zpat__monitor_has_event (const zpat_socket_t *self);
+bool zpat__monitor_events_on (const zpat_socket_t *self);
+
+// zpat_poller.c: a poller's hold on an object. The object keeps a list of
+// them; destroying it calls gone on each, so that no poller keeps a
+// pointer to freed memory.
+typedef struct zpat__watch {
+    struct zpat__watch *next;
+    void (*gone) (struct zpat__watch *watch);
+} zpat__watch_t;
+void zpat__socket_forget_watches (zpat_socket_t *self);
 
 // ---------------------------------------------------------------------------
 // Layer 2: the roles (zpat_req.c, zpat_rep.c, zpat_pub.c, zpat_sub.c,

@@ -53,7 +53,6 @@ static const zpat__role_t s_role = {
     .sends = true,
     .open = s_open,
     .tick = s_drain,
-    .tick_sends = 256,
 };
 
 zpat_pub_t *

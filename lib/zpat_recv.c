@@ -151,6 +151,7 @@ zpat__socket_recv_kept (zpat_socket_t *self)
         if (!zpat__socket_oversized (self))
             return 0;
         zpat__socket_drop_kept (self);
+        self->dropped++;
         if (zpat__socket_wait_rest (self, start) == -1)
             return -1;
     }
@@ -215,6 +216,30 @@ s_recv_fast (zpat_socket_t *self, int flags)
     return s_recv_fast_miss (self, rc);
 }
 
+// Counts a message the caller took, as the send paths do: the bytes, and
+// one off the countdown that also counts the messages (zpat_stats.c).
+static inline void
+s_after_recv (zpat_socket_t *self, int bytes)
+{
+    self->bytes_received += (unsigned)bytes;
+    if (__builtin_expect (--self->recv_countdown == 0, 0))
+        zpat__socket_recv_tick (self);
+}
+
+void
+zpat__socket_took (zpat_socket_t *self)
+{
+    size_t bytes = 0;
+    if (self->kept == ZPAT__KEPT_ONE)
+        bytes = zmq_msg_size (self->frame);
+    else
+        for (size_t i = 0; i < self->multi.count; i++)
+            bytes += zmq_msg_size (&self->multi.frames[i]);
+    self->bytes_received += bytes;
+    if (--self->recv_countdown == 0)
+        zpat__socket_recv_tick (self);
+}
+
 // After a fast receive the frame's bytes have been copied out: release
 // them now, as a drop would (a zero-copy frame's free function runs now, and
 // a large buffer goes back at once).
@@ -239,6 +264,7 @@ s_recv_copy_in (zpat_socket_t *self, void *buf, size_t size)
         return zpat__fail (EMSGSIZE);
     if (length)
         memcpy (buf, zmq_msg_data (self->frame), length);
+    zpat__socket_took (self);
     zpat__socket_drop_kept (self);
     return (int)length;
 }
@@ -263,6 +289,7 @@ zpat_socket_recv (zpat_socket_t *self, void *buf, size_t size)
             if (rc)
                 memcpy (buf, zmq_msg_data (self->frame), (size_t)rc);
             s_recv_done (self);
+            s_after_recv (self, rc);
             zpat__idle (self);
             return rc;
         }
@@ -291,6 +318,7 @@ zpat_socket_recv_str (zpat_socket_t *self)
                     memcpy (string, zmq_msg_data (self->frame), (size_t)rc);
                 string[rc] = 0;
                 s_recv_done (self);
+                s_after_recv (self, rc);
                 zpat__idle (self);
                 return string;
             }
@@ -323,6 +351,7 @@ s_recv_str (zpat_socket_t *self)
     if (length)
         memcpy (string, zmq_msg_data (self->frame), length);
     string[length] = 0;
+    zpat__socket_took (self);
     zpat__socket_drop_kept (self);
     return string;
 }
@@ -335,6 +364,10 @@ s_recv_msg_in (zpat_socket_t *self, zpat_msg_t *msg)
     // was (a zmq_msg_recv straight into it would empty it on a timeout).
     if (zpat__socket_recv_kept (self) == -1)
         return -1;
+    if (self->kept != ZPAT__KEPT_MULTI && msg->count == 0 &&
+        !zpat__msg_slot (msg))
+        return -1; // ENOMEM: the message stays kept
+    zpat__socket_took (self);
     if (self->kept == ZPAT__KEPT_MULTI) {
         // Hand the kept frames over by swapping arrays: no copy, and the
         // caller's spare slots become the socket's.
@@ -349,9 +382,7 @@ s_recv_msg_in (zpat_socket_t *self, zpat_msg_t *msg)
         zmq_msg_move (&msg->frames[0], self->frame);
         msg->count = 1;
     } else {
-        zmq_msg_t *slot = zpat__msg_slot (msg);
-        if (!slot)
-            return -1; // the message stays kept
+        zmq_msg_t *slot = zpat__msg_slot (msg); // there is one: see above
         zmq_msg_init (slot);
         zmq_msg_move (slot, self->frame);
         msg->count = 1;
@@ -396,6 +427,7 @@ zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
             if (had)
                 zmq_msg_close (self->frame);
             zmq_msg_init (self->frame);
+            s_after_recv (self, rc);
             zpat__idle (self);
             return 1;
         }
@@ -416,6 +448,7 @@ zpat_socket_discard (zpat_socket_t *self)
         return zpat__fail (EINVAL);
     if (self->kept == ZPAT__KEPT_NONE)
         return 0;
+    zpat__socket_took (self); // received, then dropped by the caller
     zpat__socket_drop_kept (self);
     return 1;
 }

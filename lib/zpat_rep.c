@@ -115,12 +115,14 @@ s_recv (zpat_socket_t *self)
         if (!delimited || !more) {
             zmq_msg_t *last = &envelope->frames[envelope->count - 1];
             s_skip_rest (self, last);
+            self->dropped++;
             continue;
         }
         if (zpat__socket_recv_body (self, false) == -1)
             return -1;
         if (zpat__socket_oversized (self)) {
             zpat__socket_drop_kept (self);
+            self->dropped++;
             continue;
         }
         rep->replying = true;

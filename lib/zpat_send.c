@@ -37,9 +37,12 @@ s_enter_sender (zpat_socket_t *self, bool args_ok)
 // After every message sent: counts down to the role's tick hook (a
 // publisher reads the subscriptions piling up on its XPUB now and then, so
 // that they cannot grow without bound). As cheap as a test of the role.
+// The same countdown counts the messages sent (zpat_stats.c), so the
+// counters cost the fast paths one addition, the bytes.
 static inline void
-s_after_send (zpat_socket_t *self)
+s_after_send (zpat_socket_t *self, size_t bytes)
 {
+    self->bytes_sent += bytes;
     if (__builtin_expect (--self->countdown == 0, 0))
         zpat__socket_tick (self);
 }
@@ -78,6 +81,8 @@ static bool __attribute__ ((noinline)) s_send_fast_miss (zpat_socket_t *self)
     // Read again rather than kept across the call: if it changed meanwhile,
     // the general path sorts it out.
     self->tried = (zpat__slow_word () & ZPAT__SLOW_SIGNALS) && errno == EAGAIN;
+    if (!self->tried && errno == EAGAIN)
+        self->send_timeouts++;
     return self->tried;
 }
 
@@ -111,9 +116,11 @@ s_send_copy_in (zpat_socket_t *self, const void *data, size_t size)
     if (s_send_frame (self, &frame, 0, true) == -1) {
         int saved = errno;
         zmq_msg_close (&frame);
+        if (saved == EAGAIN)
+            self->send_timeouts++;
         return zpat__fail (saved);
     }
-    s_after_send (self);
+    s_after_send (self, size);
     return 0;
 }
 
@@ -137,9 +144,11 @@ zpat_socket_send (zpat_socket_t *self, const void *data, size_t size)
     if (s_fast_sender (self) && data && size <= INT_MAX) {
         unsigned flags = zpat__slow_word ();
         if (flags <= FAST_MAX) {
+            // zmq_send returns the size sent, which size <= INT_MAX makes
+            // exact.
             if (__builtin_expect (
                     zmq_send (self->handle, data, size, (int)flags) >= 0, 1)) {
-                s_after_send (self);
+                s_after_send (self, size);
                 zpat__idle (self);
                 return 0;
             }
@@ -224,11 +233,11 @@ zpat_socket_send_msg (zpat_socket_t *self, zpat_msg_t *msg)
     if (s_fast_sender (self) && msg && msg->count == 1) {
         unsigned flags = zpat__slow_word ();
         if (flags <= FAST_MAX) {
-            if (__builtin_expect (zmq_msg_send (&msg->frames[0], self->handle,
-                                                (int)flags) >= 0,
-                                  1)) {
+            // zmq_msg_send returns the size sent (INT_MAX for more).
+            int sent = zmq_msg_send (&msg->frames[0], self->handle, (int)flags);
+            if (__builtin_expect (sent >= 0, 1)) {
                 msg->count = 0; // libzmq emptied the frame
-                s_after_send (self);
+                s_after_send (self, (unsigned)sent);
                 zpat__idle (self);
                 return 0;
             }
@@ -254,7 +263,9 @@ s_send_msg (zpat_socket_t *self, zpat_msg_t *msg)
 static int
 s_send_msg_in (zpat_socket_t *self, zpat_msg_t *msg)
 {
+    size_t bytes = 0;
     for (size_t i = 0; i < msg->count; i++) {
+        size_t size = zmq_msg_size (&msg->frames[i]);
         if (s_send_frame (self, &msg->frames[i], i + 1 < msg->count, i == 0) ==
             -1) {
             // Only the first frame can wait, so only it can fail for a
@@ -265,12 +276,14 @@ s_send_msg_in (zpat_socket_t *self, zpat_msg_t *msg)
                 int saved = errno;
                 zpat_msg_reset (msg);
                 errno = saved;
-            }
+            } else if (errno == EAGAIN)
+                self->send_timeouts++;
             return -1;
         }
+        bytes += size;
     }
     // libzmq has emptied every frame it took; nothing is left to close.
     msg->count = 0;
-    s_after_send (self);
+    s_after_send (self, bytes);
     return 0;
 }

@@ -18,21 +18,22 @@ zpat__socket_enter (zpat_socket_t *self)
     return 0;
 }
 
-// The number of sends before the next tick: a role without a tick hook
-// still counts (it costs the send paths nothing to count for everyone), and
-// starts over once in 2^32 sends.
-static unsigned
-s_tick_sends (const zpat__role_t *role)
-{
-    return role->tick && role->tick_sends ? role->tick_sends : UINT_MAX;
-}
-
 void
 zpat__socket_tick (zpat_socket_t *self)
 {
-    self->countdown = s_tick_sends (self->role);
+    self->sent_base += ZPAT__TICK;
+    self->countdown = ZPAT__TICK;
+    zpat__monitor_drain (self);
     if (self->role->tick)
         self->role->tick (self);
+}
+
+void
+zpat__socket_recv_tick (zpat_socket_t *self)
+{
+    self->received_base += ZPAT__TICK;
+    self->recv_countdown = ZPAT__TICK;
+    zpat__monitor_drain (self);
 }
 
 zpat_socket_t *
@@ -53,7 +54,8 @@ zpat__socket_new (const zpat__role_t *role, const char *endpoints,
     // zpat_send.c relies on it.)
     self->fast_send = role->sends && !role->send_head;
     self->fast_recv = role->receives && !role->recv;
-    self->countdown = s_tick_sends (role);
+    self->countdown = ZPAT__TICK;
+    self->recv_countdown = ZPAT__TICK;
     // A fast zpat_socket_recv_msg swaps this array with the caller's
     // message's, so it comes from the same allocator as a message's slots.
     self->frame = malloc (sizeof *self->frame);
@@ -104,7 +106,9 @@ zpat__socket_destroy (zpat_socket_t *self, const zpat__role_t *role)
     zpat__socket_release_endpoints (self, unbind);
     if (unbind)
         zpat__socket_leave (self);
-    zpat__ctx_close (self);
+    zpat__socket_forget_watches (self);
+    zpat__ctx_close (self); // closes the monitor's socket too
+    zpat__monitor_fini (self);
     self->tag = ZPAT__TAG_DEAD;
     free (self);
     return 0;

@@ -248,6 +248,7 @@ s_recv_topic (zpat_sub_t *self, char **topic_p, char **payload_p)
         free (payload_copy);
         return zpat__fail (ENOMEM);
     }
+    zpat__socket_took (sock);
     zpat__socket_drop_kept (sock);
     *topic_p = topic_copy;
     *payload_p = payload_copy;

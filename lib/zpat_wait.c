@@ -8,8 +8,7 @@
 #include <poll.h>
 
 int
-zpat__socket_poll (zpat_socket_t *self, short events, int timeout_ms,
-                   bool fresh)
+zpat__wait_handle (void *handle, short events, int timeout_ms, bool fresh)
 {
     // The socket's own descriptor, polled with the signal pipe by poll (2)
     // itself: zmq_poll () costs about a thousand instructions more per wait.
@@ -19,15 +18,14 @@ zpat__socket_poll (zpat_socket_t *self, short events, int timeout_ms,
     // has done the same.
     int fd;
     size_t fd_size = sizeof fd;
-    if (zmq_getsockopt (self->handle, ZMQ_FD, &fd, &fd_size) == -1)
+    if (zmq_getsockopt (handle, ZMQ_FD, &fd, &fd_size) == -1)
         return -1;
     int64_t deadline = timeout_ms < 0 ? -1 : zpat__clock_ms () + timeout_ms;
     int ready;
     size_t ready_size = sizeof ready;
     for (;; fresh = false) {
         if (!fresh) {
-            if (zmq_getsockopt (self->handle, ZMQ_EVENTS, &ready,
-                                &ready_size) == -1)
+            if (zmq_getsockopt (handle, ZMQ_EVENTS, &ready, &ready_size) == -1)
                 return -1;
             if (ready & events)
                 return 1;
@@ -53,11 +51,33 @@ zpat__socket_poll (zpat_socket_t *self, short events, int timeout_ms,
             return zpat__fail (EINTR);
         if (rc == 0 && deadline >= 0 && zpat__clock_ms () >= deadline) {
             // One last look: what woke libzmq may not have woken us.
-            if (zmq_getsockopt (self->handle, ZMQ_EVENTS, &ready,
-                                &ready_size) == -1)
+            if (zmq_getsockopt (handle, ZMQ_EVENTS, &ready, &ready_size) == -1)
                 return -1;
             return (ready & events) ? 1 : 0;
         }
+    }
+}
+
+int
+zpat__wait_signal (int timeout_ms)
+{
+    int64_t deadline = timeout_ms < 0 ? -1 : zpat__clock_ms () + timeout_ms;
+    while (true) {
+        if (zpat__signal_fd () != -1 && zpat_interrupted ())
+            return zpat__fail (EINTR);
+        int wait = -1;
+        if (deadline >= 0) {
+            int64_t left = deadline - zpat__clock_ms ();
+            if (left <= 0)
+                return 0;
+            wait = left > INT_MAX ? INT_MAX : (int)left;
+        }
+        struct pollfd item = {zpat__signal_fd (), POLLIN, 0};
+        int rc = poll (&item, item.fd == -1 ? 0 : 1, wait);
+        if (rc == -1 && errno != EINTR)
+            return -1;
+        if (rc == 1 || (zpat__signal_fd () != -1 && zpat_interrupted ()))
+            return zpat__fail (EINTR);
     }
 }
 
