@@ -79,6 +79,13 @@ s_take_line (bool *taken)
     return line;
 }
 
+bool
+zpat__input_ready (void)
+{
+    return s_in.ended ||
+           (s_in.length && memchr (s_in.data, '\n', s_in.length) != NULL);
+}
+
 // Waits for input (or a signal zpat catches) and appends what read () gives.
 static int
 s_fill (void)

@@ -65,6 +65,7 @@ struct zpat_socket {
     void *handle;             // the libzmq socket, in czmq's process context
     zpat_options_t opts;      // in force now, in setter units (0 is a value)
     zpat__kept_t kept;        // a received message waiting for the caller
+    size_t kept_bytes;        // its size, all frames
     zmq_msg_t *frame; // slot 0 of an array of frame_slots slots the socket
                       // owns; always initialised: what receives land in
     size_t frame_slots;
@@ -75,6 +76,7 @@ struct zpat_socket {
     // sent_base + ZPAT__TICK - countdown. Bytes are added as they go.
     unsigned countdown;      // sends left before the next send tick
     unsigned recv_countdown; // receives left before the next receive tick
+    unsigned ticks;          // ticks so far, either way
     uint64_t sent_base, received_base;
     uint64_t bytes_sent, bytes_received;
     uint64_t dropped;       // messages zpat dropped (oversized, a REP's junk)
@@ -145,8 +147,10 @@ struct zpat__role {
     void (*tick) (zpat_socket_t *self);
 };
 
-// How many sends (or receives) pass between two ticks.
+// How many sends (or receives) pass between two ticks; and between two
+// reads of the monitor's queue by the ticks (a multiple of it).
 #define ZPAT__TICK 256u
+#define ZPAT__DRAIN_EVERY 1024u
 
 // ---------------------------------------------------------------------------
 // Errors: sets errno and returns -1, or NULL for the pointer variant.
@@ -415,7 +419,23 @@ bool zpat__socket_oversized (zpat_socket_t *self);
 void zpat__socket_drop_kept (zpat_socket_t *self);
 // Counts the kept message as received (bytes and message), as the caller
 // takes it: call before handing it over or dropping it.
-void zpat__socket_took (zpat_socket_t *self);
+static inline void
+zpat__socket_took (zpat_socket_t *self)
+{
+    self->bytes_received += self->kept_bytes;
+    if (--self->recv_countdown == 0)
+        zpat__socket_recv_tick (self);
+}
+
+// Marks the one frame a fast receive got (size: what zmq_msg_recv said) as
+// kept, for the general path.
+static inline void
+zpat__socket_keep_one (zpat_socket_t *self, int size)
+{
+    self->kept = ZPAT__KEPT_ONE;
+    self->kept_bytes =
+        size < INT_MAX ? (size_t)size : zmq_msg_size (self->frame);
+}
 
 // zpat_monitor.c: connections, from libzmq's socket monitor. Starts the
 // monitor if endpoint is tcp:// or ipc:// and it is not running yet (0, or
@@ -433,6 +453,11 @@ int zpat__monitor_bind_errno (zpat_socket_t *self);
 // zpat__monitor_drain first to include those libzmq has reported).
 bool zpat__monitor_has_event (const zpat_socket_t *self);
 bool zpat__monitor_events_on (const zpat_socket_t *self);
+
+// zpat_input.c: true when zpat_input () would return at once, from what it
+// has already read from descriptor 0 (a line, or the end of input): a
+// poller waiting on descriptor 0 must say so, as poll (2) cannot.
+bool zpat__input_ready (void);
 
 // zpat_poller.c: a poller's hold on an object. The object keeps a list of
 // them; destroying it calls gone on each, so that no poller keeps a

@@ -31,6 +31,9 @@ struct zpat__conns {
     char *lost[LOST_MAX]; // endpoints whose connection was lost
     size_t lost_count;
     int bind_errno; // the value of the last BIND_FAILED read
+    // The endpoint last bound or connected, as the caller wrote it: libzmq
+    // names a failed bind's address without its transport ("127.0.0.1:80").
+    char attaching[ZPAT__ENDPOINT_MAX + 1];
 };
 
 static atomic_uint s_next_monitor;
@@ -45,13 +48,17 @@ s_monitored (const char *endpoint)
 int
 zpat__monitor_start (zpat_socket_t *self, const char *endpoint)
 {
-    if (self->monitor || !s_monitored (endpoint))
+    if (!s_monitored (endpoint))
         return 0;
     if (!self->conns) {
         self->conns = calloc (1, sizeof *self->conns);
         if (!self->conns)
             return zpat__fail (ENOMEM);
     }
+    snprintf (self->conns->attaching, sizeof self->conns->attaching, "%s",
+              endpoint);
+    if (self->monitor)
+        return 0;
     char name[64];
     snprintf (name, sizeof name, "inproc://zpat-monitor-%u",
               atomic_fetch_add (&s_next_monitor, 1));
@@ -194,6 +201,27 @@ s_keep (struct zpat__conns *conns, const zpat_event_t *event)
     conns->count++;
 }
 
+// A failed bind: libzmq reports the socket it opened for it as CLOSED
+// (with no endpoint over tcp://) just before BIND_FAILED, and names the
+// address without its transport. The caller asked for no listener, so that
+// CLOSED is not theirs; and the endpoint is the one they bound.
+static const char *
+s_bind_failed (struct zpat__conns *conns, const char *address)
+{
+    const char *scheme = strstr (conns->attaching, "://");
+    if (!scheme || strcmp (scheme + 3, address) != 0)
+        return address;
+    if (conns->count) {
+        const zpat_event_t *last =
+            &conns->ring[(conns->head + conns->count - 1) % conns->capacity];
+        if (last->type == ZPAT_EVENT_CLOSED &&
+            (!last->endpoint[0] ||
+             strcmp (last->endpoint, conns->attaching) == 0))
+            conns->count--;
+    }
+    return conns->attaching;
+}
+
 static void
 s_note (zpat_socket_t *self, unsigned id, int value, const char *endpoint)
 {
@@ -212,6 +240,8 @@ s_note (zpat_socket_t *self, unsigned id, int value, const char *endpoint)
     event.type = s_type (id, &event.reason);
     if (!conns->on || event.type == 0)
         return;
+    if (id == ZMQ_EVENT_BIND_FAILED)
+        endpoint = s_bind_failed (conns, endpoint);
     event.value = value;
     snprintf (event.endpoint, sizeof event.endpoint, "%s", endpoint);
     s_peer (&event, value);

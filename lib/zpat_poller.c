@@ -14,6 +14,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <unistd.h>
 
 #define POLLER_TAG 0x706f6c6cu
 #define POLLER_DEAD 0x64656164u
@@ -41,8 +42,9 @@ struct zpat_poller {
     struct pollfd *fds;
     size_t *fd_entry; // the entry each of fds is for (count: the pipe)
     size_t fd_count, fd_capacity;
-    bool dirty;  // the entries changed since fds was built
-    size_t next; // where the next wait starts looking: fairness
+    size_t plain; // how many of fds are the caller's descriptors
+    bool dirty;   // the entries changed since fds was built
+    size_t next;  // where the next wait starts looking: fairness
 };
 
 static int
@@ -269,6 +271,7 @@ static int
 s_build (zpat_poller_t *self)
 {
     self->fd_count = 0;
+    self->plain = 0;
     for (size_t i = 0; i < self->count; i++) {
         entry_t *entry = self->entries[i];
         if (entry->socket) {
@@ -294,6 +297,7 @@ s_build (zpat_poller_t *self)
                         (entry->events & ZPAT_POLLOUT ? POLLOUT : 0));
             if (s_push_fd (self, entry->fd, events, i) == -1)
                 return -1;
+            self->plain++;
         }
     }
     // A place for the signal pipe, filled in at each wait.
@@ -304,11 +308,14 @@ s_build (zpat_poller_t *self)
 }
 
 // Marks every object busy (or idle again), as a call on each would.
+// Descriptors have no object to mark.
 static void
 s_mark (zpat_poller_t *self, bool busy)
 {
     for (size_t i = 0; i < self->count; i++) {
         zpat_socket_t *socket = self->entries[i]->socket;
+        if (!socket)
+            continue;
         if (busy)
             zpat__busy (socket);
         else
@@ -326,8 +333,16 @@ s_look (zpat_poller_t *self)
         entry_t *entry = self->entries[i];
         entry->found = 0;
         zpat_socket_t *socket = entry->socket;
-        if (!socket)
+        if (!socket) {
+            // Standard input: a line zpat_input () has read already is
+            // ready, though poll (2) sees nothing left to read.
+            if (entry->fd == STDIN_FILENO && (entry->events & ZPAT_POLLIN) &&
+                !entry->gone && zpat__input_ready ()) {
+                entry->found = ZPAT_POLLIN;
+                ready++;
+            }
             continue;
+        }
         if (entry->events & (ZPAT_POLLIN | ZPAT_POLLOUT)) {
             int events;
             size_t size = sizeof events;
@@ -345,6 +360,14 @@ s_look (zpat_poller_t *self)
         }
         if (entry->events & ZPAT_POLLEVENT) {
             zpat__monitor_drain (socket); // reading re-arms its descriptor
+            // The drain keeps errno, so it hides the end of the context:
+            // ask the monitor itself, or a wait on events alone would sleep
+            // on after zpat_shutdown ().
+            int events;
+            size_t size = sizeof events;
+            if (socket->monitor && zmq_getsockopt (socket->monitor, ZMQ_EVENTS,
+                                                   &events, &size) == -1)
+                return -1;
             if (zpat__monitor_has_event (socket))
                 entry->found |= ZPAT_POLLEVENT;
         }
@@ -365,16 +388,17 @@ s_look_fds (zpat_poller_t *self)
         short revents = self->fds[i].revents;
         if (entry->socket || !revents)
             continue;
-        entry->found = 0;
+        int found = 0; // added to what s_look found (standard input)
         if (revents & POLLIN)
-            entry->found |= ZPAT_POLLIN;
+            found |= ZPAT_POLLIN;
         if (revents & POLLOUT)
-            entry->found |= ZPAT_POLLOUT;
-        entry->found &= entry->events;
+            found |= ZPAT_POLLOUT;
+        found &= entry->events;
         if (revents & (POLLERR | POLLNVAL | POLLHUP))
-            entry->found |= ZPAT_POLLERR;
-        if (entry->found)
+            found |= ZPAT_POLLERR;
+        if (found && !entry->found)
             ready++;
+        entry->found |= found;
     }
     return ready;
 }
@@ -426,7 +450,8 @@ s_wait (zpat_poller_t *self, int timeout, zpat_ready_t *ready, size_t max)
         struct pollfd *pipe = &self->fds[self->fd_count - 1];
         pipe->fd = signal_fd;
         pipe->revents = 0;
-        bool fds = self->fd_count > 1;
+        // (The objects' own descriptors say nothing ZMQ_EVENTS has not.)
+        bool fds = self->plain > 0;
         if (fds || found == 0) {
             int rc = poll (self->fds, self->fd_count, wait);
             if (rc == -1 && errno != EINTR)

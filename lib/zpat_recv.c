@@ -108,15 +108,23 @@ zpat__socket_oversized (zpat_socket_t *self)
 
 // With the first frame of a message in self->frame, receives the rest of a
 // multipart one into self->multi and marks the message kept.
+// size: what zmq_msg_recv returned for the first frame.
 static int
-s_recv_finish (zpat_socket_t *self)
+s_recv_finish (zpat_socket_t *self, int size)
 {
-    if (!zmq_msg_more (self->frame))
+    if (!zmq_msg_more (self->frame)) {
         self->kept = ZPAT__KEPT_ONE;
-    else if (zpat__socket_recv_rest (self, self->frame, &self->multi) == -1)
+        // libzmq reports sizes from INT_MAX up as INT_MAX.
+        self->kept_bytes =
+            size < INT_MAX ? (size_t)size : zmq_msg_size (self->frame);
+    } else if (zpat__socket_recv_rest (self, self->frame, &self->multi) == -1)
         return -1;
-    else
+    else {
         self->kept = ZPAT__KEPT_MULTI;
+        self->kept_bytes = 0;
+        for (size_t i = 0; i < self->multi.count; i++)
+            self->kept_bytes += zmq_msg_size (&self->multi.frames[i]);
+    }
     return 0;
 }
 
@@ -126,9 +134,10 @@ s_recv_finish (zpat_socket_t *self)
 int
 zpat__socket_recv_body (zpat_socket_t *self, bool first)
 {
-    if (zpat__socket_transfer (self, self->frame, 0, false, first) == -1)
+    int size = zpat__socket_transfer (self, self->frame, 0, false, first);
+    if (size == -1)
         return -1;
-    return s_recv_finish (self);
+    return s_recv_finish (self, size);
 }
 
 // Makes sure a whole message is kept in self, receiving one if none is.
@@ -185,7 +194,7 @@ static int __attribute__ ((noinline))
 s_recv_fast_miss (zpat_socket_t *self, int rc)
 {
     if (rc >= 0)
-        return s_recv_finish (self) == -1 ? -1 : -2;
+        return s_recv_finish (self, rc) == -1 ? -1 : -2;
     if (errno == EINTR) {
         self->interrupted = true; // the general path waits on, once
         return -2;
@@ -216,27 +225,19 @@ s_recv_fast (zpat_socket_t *self, int flags)
     return s_recv_fast_miss (self, rc);
 }
 
-// Counts a message the caller took, as the send paths do: the bytes, and
-// one off the countdown that also counts the messages (zpat_stats.c).
+// Counts a message a fast path handed over, as the send paths do: the bytes
+// (added as soon as the size is known, while it is in a register), and one
+// off the countdown that also counts the messages (zpat_stats.c).
 static inline void
-s_after_recv (zpat_socket_t *self, int bytes)
+s_count_bytes (zpat_socket_t *self, int bytes)
 {
     self->bytes_received += (unsigned)bytes;
-    if (__builtin_expect (--self->recv_countdown == 0, 0))
-        zpat__socket_recv_tick (self);
 }
 
-void
-zpat__socket_took (zpat_socket_t *self)
+static inline void
+s_count_message (zpat_socket_t *self)
 {
-    size_t bytes = 0;
-    if (self->kept == ZPAT__KEPT_ONE)
-        bytes = zmq_msg_size (self->frame);
-    else
-        for (size_t i = 0; i < self->multi.count; i++)
-            bytes += zmq_msg_size (&self->multi.frames[i]);
-    self->bytes_received += bytes;
-    if (--self->recv_countdown == 0)
+    if (__builtin_expect (--self->recv_countdown == 0, 0))
         zpat__socket_recv_tick (self);
 }
 
@@ -289,12 +290,13 @@ zpat_socket_recv (zpat_socket_t *self, void *buf, size_t size)
             if (rc)
                 memcpy (buf, zmq_msg_data (self->frame), (size_t)rc);
             s_recv_done (self);
-            s_after_recv (self, rc);
+            s_count_bytes (self, rc);
+            s_count_message (self);
             zpat__idle (self);
             return rc;
         }
         if (rc >= 0)
-            self->kept = ZPAT__KEPT_ONE; // for the general path to refuse
+            zpat__socket_keep_one (self, rc); // for the general path to refuse
         else if (rc == -1) {
             zpat__idle (self);
             return -1;
@@ -318,13 +320,14 @@ zpat_socket_recv_str (zpat_socket_t *self)
                     memcpy (string, zmq_msg_data (self->frame), (size_t)rc);
                 string[rc] = 0;
                 s_recv_done (self);
-                s_after_recv (self, rc);
+                s_count_bytes (self, rc);
+                s_count_message (self);
                 zpat__idle (self);
                 return string;
             }
         }
         if (rc >= 0)
-            self->kept = ZPAT__KEPT_ONE; // the general path tries again
+            zpat__socket_keep_one (self, rc); // the general path tries again
         else if (rc == -1) {
             zpat__idle (self);
             return NULL;
@@ -411,6 +414,7 @@ zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
         msg->capacity) {
         int rc = s_recv_fast (self, flags);
         if (rc >= 0) {
+            s_count_bytes (self, rc);
             // Hand the frame over by swapping slot arrays with msg rather
             // than moving it (a check, a copy and a release, out of line):
             // nothing is copied or allocated. The frame msg held, now in the
@@ -427,7 +431,7 @@ zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
             if (had)
                 zmq_msg_close (self->frame);
             zmq_msg_init (self->frame);
-            s_after_recv (self, rc);
+            s_count_message (self);
             zpat__idle (self);
             return 1;
         }
@@ -448,7 +452,11 @@ zpat_socket_discard (zpat_socket_t *self)
         return zpat__fail (EINVAL);
     if (self->kept == ZPAT__KEPT_NONE)
         return 0;
-    zpat__socket_took (self); // received, then dropped by the caller
+    // Received, then dropped by the caller. Busy: the count's tick may read
+    // the monitor's queue.
+    zpat__busy (self);
+    zpat__socket_took (self);
     zpat__socket_drop_kept (self);
+    zpat__idle (self);
     return 1;
 }

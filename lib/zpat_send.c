@@ -265,9 +265,10 @@ s_send_msg_in (zpat_socket_t *self, zpat_msg_t *msg)
 {
     size_t bytes = 0;
     for (size_t i = 0; i < msg->count; i++) {
-        size_t size = zmq_msg_size (&msg->frames[i]);
-        if (s_send_frame (self, &msg->frames[i], i + 1 < msg->count, i == 0) ==
-            -1) {
+        // What zmq_msg_send returns: the frame's size (INT_MAX for more).
+        int size =
+            s_send_frame (self, &msg->frames[i], i + 1 < msg->count, i == 0);
+        if (size == -1) {
             // Only the first frame can wait, so only it can fail for a
             // timeout or a signal, leaving msg whole. A later frame fails
             // only when zpat_shutdown () ended the context mid-message: the
@@ -280,7 +281,7 @@ s_send_msg_in (zpat_socket_t *self, zpat_msg_t *msg)
                 self->send_timeouts++;
             return -1;
         }
-        bytes += size;
+        bytes += (unsigned)size;
     }
     // libzmq has emptied every frame it took; nothing is left to close.
     msg->count = 0;
