@@ -11,8 +11,9 @@
 // most 33 bytes inside zmq_msg_t, so libzmq itself allocates nothing per
 // message: the raw-libzmq baseline shows that. Each zpat path is measured
 // with the other half of the exchange done in raw libzmq on the socket's
-// handle, so that a failure names the path. A last test measures zpat's
-// REP, whose envelope handling is zpat's own, in lock-step round trips.
+// handle, so that a failure names the path. A test measures zpat's REP,
+// whose envelope handling is zpat's own, in lock-step round trips, and a
+// last one zpat_poller_wait, which allocates nothing at all.
 
 #include "zpat.h"
 #include "allochook.h"
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #define SMALL 16    // bytes: kept inside zmq_msg_t, never allocated
@@ -354,6 +356,106 @@ START_TEST (rep_replies_without_allocating_per_message)
 }
 END_TEST
 
+// zpat_poller_wait allocates nothing once its items are added: waits that
+// find objects ready (messages queued and left there, a writable PUSH, a
+// readable pipe) and waits that time out at once (timeout 0), after a
+// warm-up that builds what poll (2) sleeps on. Over inproc:// with no
+// other thread sending, libzmq itself has no work, so the count is exact.
+#define POLLER_OBJECTS 3
+#define POLLER_WAITS 10000
+
+// Runs count waits with timeout 0 and max ready items; returns how many
+// found something, or -1 when one failed otherwise than with EAGAIN.
+static long
+s_poller_waits (zpat_poller_t *poller, size_t max, long count)
+{
+    zpat_ready_t ready[POLLER_OBJECTS + 2];
+    long found = 0;
+    for (long i = 0; i < count; i++) {
+        int rc = zpat_poller_wait (poller, 0, ready, max);
+        if (rc > 0)
+            found++;
+        else if (errno != EAGAIN)
+            return -1;
+    }
+    return found;
+}
+
+START_TEST (poller_wait_does_not_allocate)
+{
+    if (!ah_active ()) {
+        printf ("allocation hooks inactive (valgrind?): not counted\n");
+        return;
+    }
+    zpat_pull_t *pulls[POLLER_OBJECTS];
+    zpat_push_t *pushes[POLLER_OBJECTS];
+    zpat_poller_t *ready_poller = zpat_poller_new ();
+    zpat_poller_t *idle_poller = zpat_poller_new ();
+    ck_assert_ptr_nonnull (ready_poller);
+    ck_assert_ptr_nonnull (idle_poller);
+    for (int i = 0; i < POLLER_OBJECTS; i++) {
+        char endpoint[128];
+        tu_endpoint (endpoint, sizeof endpoint, "inproc");
+        pulls[i] = zpat_pull_new (endpoint, NULL);
+        pushes[i] = zpat_push_new (endpoint, NULL);
+        ck_assert_ptr_nonnull (pulls[i]);
+        ck_assert_ptr_nonnull (pushes[i]);
+        ck_assert_int_eq (
+            zpat_poller_add (ready_poller, pulls[i], ZPAT_POLLIN, pulls[i]), 0);
+    }
+    // Ready: messages queued on every PULL, never received.
+    for (int i = 0; i < POLLER_OBJECTS; i++)
+        ck_assert_int_eq (zpat_send_str (pushes[i], "ready"), 0);
+    int fds[2], idle_fds[2];
+    ck_assert_int_eq (pipe (fds), 0);
+    ck_assert_int_eq (pipe (idle_fds), 0);
+    ck_assert_int_eq (write (fds[1], "x", 1), 1);
+    ck_assert_int_eq (
+        zpat_poller_add (ready_poller, pushes[0], ZPAT_POLLOUT, NULL), 0);
+    ck_assert_int_eq (
+        zpat_poller_add_fd (ready_poller, fds[0], ZPAT_POLLIN, NULL), 0);
+    // Idle: a PULL with nothing queued and a pipe with nothing written.
+    char endpoint[128];
+    tu_endpoint (endpoint, sizeof endpoint, "inproc");
+    zpat_pull_t *idle = zpat_pull_new (endpoint, NULL);
+    ck_assert_ptr_nonnull (idle);
+    ck_assert_int_eq (zpat_poller_add (idle_poller, idle, ZPAT_POLLIN, NULL),
+                      0);
+    ck_assert_int_eq (
+        zpat_poller_add_fd (idle_poller, idle_fds[0], ZPAT_POLLIN, NULL), 0);
+
+    // Warm-up, then count: no ck_assert in between (it allocates).
+    long warm = s_poller_waits (ready_poller, 1, 100) +
+                s_poller_waits (ready_poller, POLLER_OBJECTS + 2, 100) +
+                s_poller_waits (idle_poller, 1, 100);
+    long before = ah_allocs ();
+    long found_one = s_poller_waits (ready_poller, 1, POLLER_WAITS);
+    long found_all =
+        s_poller_waits (ready_poller, POLLER_OBJECTS + 2, POLLER_WAITS);
+    long found_idle = s_poller_waits (idle_poller, 1, POLLER_WAITS);
+    long allocs = ah_allocs () - before;
+
+    ck_assert_int_eq (warm, 200);
+    ck_assert_int_eq (found_one, POLLER_WAITS);
+    ck_assert_int_eq (found_all, POLLER_WAITS);
+    ck_assert_int_eq (found_idle, 0);
+    ck_assert_msg (allocs == 0, "%d poller waits made %ld allocations",
+                   3 * POLLER_WAITS, allocs);
+
+    zpat_poller_destroy (&ready_poller);
+    zpat_poller_destroy (&idle_poller);
+    zpat_pull_destroy (&idle);
+    for (int i = 0; i < POLLER_OBJECTS; i++) {
+        zpat_push_destroy (&pushes[i]);
+        zpat_pull_destroy (&pulls[i]);
+    }
+    close (fds[0]);
+    close (fds[1]);
+    close (idle_fds[0]);
+    close (idle_fds[1]);
+}
+END_TEST
+
 static Suite *
 alloc_suite (void)
 {
@@ -371,6 +473,7 @@ alloc_suite (void)
         steady, send_msg_of_one_reused_message_does_not_allocate_per_message);
     tcase_add_test (steady, large_messages_allocate_no_more_than_raw_libzmq);
     tcase_add_test (steady, rep_replies_without_allocating_per_message);
+    tcase_add_test (steady, poller_wait_does_not_allocate);
     suite_add_tcase (suite, steady);
     return suite;
 }
