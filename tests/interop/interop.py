@@ -42,7 +42,7 @@ except ImportError as error:
 TUTORIAL = ["reqrep_server", "reqrep_client", "pubsub_server",
             "pubsub_client1", "pubsub_client2", "pipeline_server",
             "pipeline_worker", "pipeline_client"]
-PROGRAMS = TUTORIAL + ["frames_peer"]
+PROGRAMS = TUTORIAL + ["frames_peer", "console_server"]
 WAIT = 5.0         # seconds: the bound on every wait for a message or line
 EXIT_AFTER_SIGNAL = 1.0  # seconds: the brief's "ends within a second"
 PROMPT_REQ = b"please enter text: "
@@ -975,7 +975,36 @@ def usage_is(bins, name, args, status):
           f"{bytes(program.out)!r}, stderr {bytes(program.err)!r})")
 
 
-CASES = {"reqrep": case_reqrep, "pubsub": case_pubsub,
+def case_console(bins, ctx):
+    # The README's poller example: requests from a pyzmq REQ and commands on
+    # stdin at once. Two commands written at once must both be seen: the
+    # second is already in zpat_input's buffer when the first is handled,
+    # where poll (2) alone would never report it.
+    server, endpoint = start_bound([bins.console_server, ENDPOINT])
+    server.wait_output(b"type stats or quit\n")
+    req = ctx.socket(zmq.REQ)
+    req.connect(endpoint)
+    for n in range(1, 4):
+        req.send(f"hello {n}".encode())
+        check(recv_bounded(req) == f"hello {n} #{n}".encode(),
+              f"console_server answers request {n}")
+    server.write("stats\nbogus\nstats\n")
+    server.wait_output(b"3 requests in, 3 replies out, 1 peers connected\n",
+                       2)
+    server.wait_output(b"unknown command: bogus\n")
+    req.send(b"more")
+    check(recv_bounded(req) == b"more #4", "it serves after the commands")
+    server.write("quit\n")
+    check(server.wait_exit() == 0, "quit ends console_server with status 0")
+    check(b"served 4 requests\n" in server.out, "it says how many it served")
+    # End of input ends it too.
+    server, endpoint = start_bound([bins.console_server, ENDPOINT])
+    server.wait_output(b"type stats or quit\n")
+    server.close_stdin()
+    check(server.wait_exit() == 0, "end of input ends console_server")
+
+
+CASES = {"console": case_console, "reqrep": case_reqrep, "pubsub": case_pubsub,
          "pipeline": case_pipeline, "frames": case_frames,
          "signals": case_signals, "storm": case_storm,
          "leaks": case_leaks, "errors": case_errors}
