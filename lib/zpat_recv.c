@@ -404,6 +404,14 @@ s_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
     return rc;
 }
 
+// A fast receive's error, out of line: sharing its return with the
+// success path would cost that path a register move.
+static int __attribute__ ((noinline)) s_recv_failed (zpat_socket_t *self)
+{
+    zpat__idle (self);
+    return -1;
+}
+
 int
 zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
 {
@@ -435,10 +443,8 @@ zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
             zpat__idle (self);
             return 1;
         }
-        if (rc == -1) {
-            zpat__idle (self);
-            return -1;
-        }
+        if (rc == -1)
+            return s_recv_failed (self);
     }
     return s_recv_msg (self, msg);
 }
