@@ -7,6 +7,7 @@
 // SPDX-License-Identifier: MPL-2.0
 
 #include <zpat.h>
+#include <zmq.h>
 
 #include "testutil.h"
 
@@ -261,6 +262,42 @@ START_TEST (accepted_peer_is_the_connecting_address)
     event = s_await (zpat_socket (pull), ZPAT_EVENT_DISCONNECTED, skip);
     ck_assert_str_eq (event.endpoint, endpoint);
     ck_assert_uint_eq (s_stats (zpat_socket (pull)).peers, 0);
+    zpat_pull_destroy (&pull);
+}
+END_TEST
+
+// A peer that speaks ZMTP but offers the CURVE mechanism to a socket that
+// uses NULL: the handshake fails for a protocol reason, with libzmq's code
+// for a mechanism mismatch, and the connection goes.
+START_TEST (mechanism_mismatch_fails_the_handshake)
+{
+    char endpoint[TU_ENDPOINT_SIZE];
+    zpat_pull_t *pull = s_pull_bound ("tcp", endpoint);
+    ck_assert_int_eq (zpat_events_on (pull), 0);
+
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ne (fd, -1);
+    struct sockaddr_in server = {.sin_family = AF_INET};
+    server.sin_port = htons ((uint16_t)s_endpoint_port (endpoint));
+    server.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    ck_assert_int_eq (connect (fd, (struct sockaddr *)&server, sizeof server),
+                      0);
+    // A ZMTP 3.0 greeting: signature, version 3.0, mechanism "CURVE",
+    // as-server 0, filler.
+    unsigned char greeting[64] = {0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 3, 0};
+    memcpy (greeting + 12, "CURVE", 5);
+    ck_assert_int_eq (write (fd, greeting, sizeof greeting),
+                      (ssize_t)sizeof greeting);
+
+    s_expect (zpat_socket (pull), ZPAT_EVENT_ACCEPTED);
+    zpat_event_t event =
+        s_expect (zpat_socket (pull), ZPAT_EVENT_HANDSHAKE_FAILED);
+    ck_assert_int_eq (event.reason, ZPAT_HANDSHAKE_PROTOCOL);
+    ck_assert_int_eq (event.value, ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH);
+    ck_assert_str_eq (event.endpoint, endpoint);
+    s_expect (zpat_socket (pull), ZPAT_EVENT_DISCONNECTED);
+    ck_assert_uint_eq (s_stats (zpat_socket (pull)).peers, 0);
+    close (fd);
     zpat_pull_destroy (&pull);
 }
 END_TEST
@@ -694,6 +731,7 @@ events_suite (void)
     tcase_set_timeout (tc, 30);
     tcase_add_loop_test (tc, zpat_peer_arrives_and_leaves, 0, transports);
     tcase_add_test (tc, accepted_peer_is_the_connecting_address);
+    tcase_add_test (tc, mechanism_mismatch_fails_the_handshake);
     tcase_add_loop_test (tc, pyzmq_peer_arrives_and_leaves, 0, transports);
     tcase_add_loop_test (tc, killed_peer_is_seen_to_leave, 0, transports);
     suite_add_tcase (suite, tc);
