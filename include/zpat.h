@@ -234,6 +234,9 @@ typedef struct zpat_pub zpat_pub_t;       // publisher: send only
 typedef struct zpat_sub zpat_sub_t;       // subscriber: recv only
 typedef struct zpat_push zpat_push_t;     // pipeline pusher: send only
 typedef struct zpat_pull zpat_pull_t;     // pipeline puller: recv only
+typedef struct zpat_dealer zpat_dealer_t; // asynchronous requester: both
+typedef struct zpat_router zpat_router_t; // addressed server: per peer
+typedef struct zpat_msg zpat_msg_t;       // a message of frames (below)
 
 // Every constructor below takes:
 //   endpoints  NULL (attach later with zpat_bind/zpat_connect), or one or
@@ -310,6 +313,66 @@ ZPAT_EXPORT zpat_pull_t *zpat_pull_new_sized (const char *endpoints,
                                               size_t opts_size);
 ZPAT_EXPORT void zpat_pull_destroy (zpat_pull_t **self_p);
 
+// zpat_dealer_new: a DEALER (connects by default) sends and receives
+// freely: each message goes to one connected peer in turn, and messages
+// come fairly from all of them; nothing is matched up for you. With the
+// generic verbs (zpat_send*, zpat_recv*). To a REP, or through a queue
+// device to one, send an empty frame then the request (zpat_send_frames),
+// and the reply comes back as an empty frame then the answer.
+ZPAT_EXPORT zpat_dealer_t *zpat_dealer_new (const char *endpoints,
+                                            const zpat_options_t *opts);
+ZPAT_EXPORT zpat_dealer_t *zpat_dealer_new_sized (const char *endpoints,
+                                                  const zpat_options_t *opts,
+                                                  size_t opts_size);
+ZPAT_EXPORT void zpat_dealer_destroy (zpat_dealer_t **self_p);
+
+// zpat_router_new: a ROUTER (binds by default) receives from any peer with
+// the peer's identity, and sends to the peer named: the zpat_router_*
+// verbs below (the generic send and receive verbs do not take a router).
+ZPAT_EXPORT zpat_router_t *zpat_router_new (const char *endpoints,
+                                            const zpat_options_t *opts);
+ZPAT_EXPORT zpat_router_t *zpat_router_new_sized (const char *endpoints,
+                                                  const zpat_options_t *opts,
+                                                  size_t opts_size);
+ZPAT_EXPORT void zpat_router_destroy (zpat_router_t **self_p);
+
+// ---------------------------------------------------------------------------
+// Router verbs
+
+// A peer of a router: the routing id libzmq gave its connection (5 bytes,
+// unless the peer set its own with ZMQ_ROUTING_ID), copied out of the
+// message it came with. Plain data: copy it, keep it, compare it with
+// size and memcmp.
+typedef struct zpat_peer {
+    size_t size;           // bytes of id in use, 1 to 255
+    unsigned char id[255]; // the routing id
+} zpat_peer_t;
+
+// zpat_router_recv, _recv_str and _recv_msg receive as zpat_socket_recv,
+// _recv_str and _recv_msg do (the same returns, errors and kept message),
+// and on success fill in *peer with who sent it (on failure *peer is left
+// as it was). A message's frames are what the peer sent: a REQ's request
+// arrives as an empty frame then the body. EINVAL for a NULL peer.
+ZPAT_EXPORT int zpat_router_recv (zpat_router_t *self, zpat_peer_t *peer,
+                                  void *buf, size_t size);
+ZPAT_EXPORT char *zpat_router_recv_str (zpat_router_t *self, zpat_peer_t *peer);
+ZPAT_EXPORT int zpat_router_recv_msg (zpat_router_t *self, zpat_peer_t *peer,
+                                      zpat_msg_t *msg);
+
+// zpat_router_send, _send_str and _send_msg send to peer as zpat_socket_send,
+// _send_str and _send_msg do (to answer a REQ, send an empty frame then the
+// reply). A peer that is not connected (never was, or has gone) fails with
+// EHOSTUNREACH and nothing is sent (libzmq's default would drop it
+// silently); a peer whose queue stays full fails with EAGAIN after the send
+// timeout. EINVAL for a NULL peer or a size over 255.
+ZPAT_EXPORT int zpat_router_send (zpat_router_t *self, const zpat_peer_t *peer,
+                                  const void *data, size_t size);
+ZPAT_EXPORT int zpat_router_send_str (zpat_router_t *self,
+                                      const zpat_peer_t *peer,
+                                      const char *string);
+ZPAT_EXPORT int zpat_router_send_msg (zpat_router_t *self,
+                                      const zpat_peer_t *peer, zpat_msg_t *msg);
+
 // ---------------------------------------------------------------------------
 // Publish-subscribe verbs
 
@@ -360,8 +423,7 @@ ZPAT_EXPORT int zpat_sub_recv_topic (zpat_sub_t *self, char **topic_p,
 
 // ---------------------------------------------------------------------------
 // Messages: frames for multipart sends and zero-copy receives
-
-typedef struct zpat_msg zpat_msg_t;
+// (zpat_msg_t is declared with the roles, above).
 
 // One frame to send, for zpat_send_frames. The bytes are borrowed for the
 // length of the call.
@@ -733,21 +795,27 @@ ZPAT_EXPORT int zpat_socket_ready (zpat_socket_t *self);
     zpat_pub_t *: (zpat_socket_t *) (s),                                       \
     zpat_sub_t *: (zpat_socket_t *) (s),                                       \
     zpat_push_t *: (zpat_socket_t *) (s),                                      \
-    zpat_pull_t *: (zpat_socket_t *) (s))
+    zpat_pull_t *: (zpat_socket_t *) (s),                                      \
+    zpat_dealer_t *: (zpat_socket_t *) (s),                                    \
+    zpat_router_t *: (zpat_socket_t *) (s))
 
-// ZPAT_SENDER (s) accepts the roles that send: REQ, REP, PUB, PUSH.
+// ZPAT_SENDER (s) accepts the roles that send without naming a peer: REQ,
+// REP, PUB, PUSH, DEALER (a ROUTER has zpat_router_send*).
 #define ZPAT_SENDER(s) _Generic ((s),                                          \
     zpat_req_t *: (zpat_socket_t *) (s),                                       \
     zpat_rep_t *: (zpat_socket_t *) (s),                                       \
     zpat_pub_t *: (zpat_socket_t *) (s),                                       \
-    zpat_push_t *: (zpat_socket_t *) (s))
+    zpat_push_t *: (zpat_socket_t *) (s),                                      \
+    zpat_dealer_t *: (zpat_socket_t *) (s))
 
-// ZPAT_RECEIVER (s) accepts the roles that receive: REQ, REP, SUB, PULL.
+// ZPAT_RECEIVER (s) accepts the roles that receive without a peer: REQ, REP,
+// SUB, PULL, DEALER (a ROUTER has zpat_router_recv*).
 #define ZPAT_RECEIVER(s) _Generic ((s),                                        \
     zpat_req_t *: (zpat_socket_t *) (s),                                       \
     zpat_rep_t *: (zpat_socket_t *) (s),                                       \
     zpat_sub_t *: (zpat_socket_t *) (s),                                       \
-    zpat_pull_t *: (zpat_socket_t *) (s))
+    zpat_pull_t *: (zpat_socket_t *) (s),                                      \
+    zpat_dealer_t *: (zpat_socket_t *) (s))
 
 // ZPAT_ONLY (type, s) accepts s only if it has that type.
 #define ZPAT_ONLY(type, s) _Generic ((s), type: (s))
@@ -759,7 +827,9 @@ ZPAT_EXPORT int zpat_socket_ready (zpat_socket_t *self);
     zpat_pub_t **: zpat_pub_destroy,                                           \
     zpat_sub_t **: zpat_sub_destroy,                                           \
     zpat_push_t **: zpat_push_destroy,                                         \
-    zpat_pull_t **: zpat_pull_destroy) (self_p)
+    zpat_pull_t **: zpat_pull_destroy,                                         \
+    zpat_dealer_t **: zpat_dealer_destroy,                                     \
+    zpat_router_t **: zpat_router_destroy) (self_p)
 
 #define zpat_bind(s, endpoint)  zpat_socket_bind (zpat_socket (s), endpoint)
 #define zpat_stats_reset(s)     zpat_socket_stats_reset (zpat_socket (s))
@@ -816,6 +886,10 @@ ZPAT_EXPORT int zpat_socket_ready (zpat_socket_t *self);
     zpat_sub_new_sized (e, p, o, sizeof (zpat_options_t))
 #define zpat_push_new(e, o) zpat_push_new_sized (e, o, sizeof (zpat_options_t))
 #define zpat_pull_new(e, o) zpat_pull_new_sized (e, o, sizeof (zpat_options_t))
+#define zpat_dealer_new(e, o) \
+    zpat_dealer_new_sized (e, o, sizeof (zpat_options_t))
+#define zpat_router_new(e, o) \
+    zpat_router_new_sized (e, o, sizeof (zpat_options_t))
 #define zpat_socket_get_options(s, o) \
     zpat_socket_get_options_sized (s, o, sizeof (zpat_options_t))
 #define zpat_socket_stats(s, st) \
@@ -827,6 +901,22 @@ ZPAT_EXPORT int zpat_socket_ready (zpat_socket_t *self);
 #define zpat_sub_destroy(p)  zpat_sub_destroy (ZPAT_ONLY (zpat_sub_t **, p))
 #define zpat_push_destroy(p) zpat_push_destroy (ZPAT_ONLY (zpat_push_t **, p))
 #define zpat_pull_destroy(p) zpat_pull_destroy (ZPAT_ONLY (zpat_pull_t **, p))
+#define zpat_dealer_destroy(p) \
+    zpat_dealer_destroy (ZPAT_ONLY (zpat_dealer_t **, p))
+#define zpat_router_destroy(p) \
+    zpat_router_destroy (ZPAT_ONLY (zpat_router_t **, p))
+#define zpat_router_recv(s, peer, buf, size) \
+    zpat_router_recv (ZPAT_ONLY (zpat_router_t *, s), peer, buf, size)
+#define zpat_router_recv_str(s, peer) \
+    zpat_router_recv_str (ZPAT_ONLY (zpat_router_t *, s), peer)
+#define zpat_router_recv_msg(s, peer, msg) \
+    zpat_router_recv_msg (ZPAT_ONLY (zpat_router_t *, s), peer, msg)
+#define zpat_router_send(s, peer, data, size) \
+    zpat_router_send (ZPAT_ONLY (zpat_router_t *, s), peer, data, size)
+#define zpat_router_send_str(s, peer, string) \
+    zpat_router_send_str (ZPAT_ONLY (zpat_router_t *, s), peer, string)
+#define zpat_router_send_msg(s, peer, msg) \
+    zpat_router_send_msg (ZPAT_ONLY (zpat_router_t *, s), peer, msg)
 #define zpat_pub_send_topic(s, topic, data, size) \
     zpat_pub_send_topic (ZPAT_ONLY (zpat_pub_t *, s), topic, data, size)
 #define zpat_pub_subscriptions(s) \
