@@ -602,6 +602,80 @@ ZPAT_EXPORT int zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg);
 ZPAT_EXPORT int zpat_socket_discard (zpat_socket_t *self);
 
 // ---------------------------------------------------------------------------
+// Devices: the tutorial's n:m middlemen, each an object that owns its two
+// sockets and forwards between them in a background thread.
+
+typedef struct zpat_device zpat_device_t;
+
+typedef enum {
+    // ROUTER frontend for REQ and DEALER clients, DEALER backend for REP and
+    // DEALER workers: requests spread over the workers, every reply goes
+    // back to the client that asked.
+    ZPAT_QUEUE = 1,
+    // XSUB frontend for publishers, XPUB backend for subscribers: the
+    // subscriptions travel upstream, so a subscriber behind it receives what
+    // it would receive from the publishers directly.
+    ZPAT_FORWARDER,
+    // PULL frontend for pushers, PUSH backend for pullers.
+    ZPAT_STREAMER,
+} zpat_device_type_t;
+
+typedef struct zpat_device_options {
+    zpat_options_t frontend; // each side's options, as for an object
+    zpat_options_t backend;
+    // NULL, or endpoints for a PUB that gets a copy of every message the
+    // device forwards, either way (bound unless ">" says connect).
+    const char *capture;
+} zpat_device_options_t;
+
+typedef struct zpat_device_stats {
+    uint64_t msgs_forward;  // messages frontend -> backend
+    uint64_t bytes_forward; // (requests; published; pushed)
+    uint64_t msgs_back;     // messages backend -> frontend
+    uint64_t bytes_back;    // (replies; subscriptions)
+} zpat_device_stats_t;
+
+// zpat_device_new makes a device of type with its frontend and backend
+// endpoints (bare endpoints bind, on both sides; "@" and ">" as for an
+// object) and opts (NULL for the defaults), and starts it. Returns it, or
+// NULL with errno: EINVAL (a bad type or endpoint, NULL endpoints), as for
+// a constructor otherwise; nothing is left behind. zpat_device_destroy stops
+// its thread (within milliseconds), closes its sockets (with their
+// linger) and frees it; NULL does nothing.
+ZPAT_EXPORT zpat_device_t *zpat_device_new (int type, const char *frontend,
+                                            const char *backend,
+                                            const zpat_device_options_t *opts);
+ZPAT_EXPORT zpat_device_t *
+zpat_device_new_sized (int type, const char *frontend, const char *backend,
+                       const zpat_device_options_t *opts, size_t opts_size);
+ZPAT_EXPORT void zpat_device_destroy (zpat_device_t **self_p);
+
+// zpat_device_pause stops forwarding (messages wait in the sockets' queues,
+// up to their high-water marks), zpat_device_resume goes on. 0, or -1 with
+// EINVAL, ZPAT_ETERM, ESRCH (the device has stopped: zpat_shutdown ()).
+ZPAT_EXPORT int zpat_device_pause (zpat_device_t *self);
+ZPAT_EXPORT int zpat_device_resume (zpat_device_t *self);
+
+// zpat_device_stats: the messages and bytes forwarded each way since the
+// device started. 0, or -1 with EINVAL, ZPAT_ETERM, ESRCH.
+ZPAT_EXPORT int zpat_device_stats (zpat_device_t *self,
+                                   zpat_device_stats_t *stats);
+
+// zpat_device_frontend and zpat_device_backend return the endpoint each
+// side bound last, a wildcard port resolved, as zpat_socket_endpoint does
+// (valid until the device is destroyed); NULL with EINVAL when that side
+// bound nothing.
+ZPAT_EXPORT const char *zpat_device_frontend (zpat_device_t *self);
+ZPAT_EXPORT const char *zpat_device_backend (zpat_device_t *self);
+
+// zpat_device_run waits in the caller's thread while the device works, for
+// a program whose only job is the device: it returns -1 with EINTR on
+// SIGINT or SIGTERM (after zpat_catch_signals ()), or with ZPAT_ETERM
+// after zpat_shutdown (); EINVAL for NULL. The device keeps running until
+// destroyed.
+ZPAT_EXPORT int zpat_device_run (zpat_device_t *self);
+
+// ---------------------------------------------------------------------------
 // Counters: always on, read with one call. A multipart message counts once,
 // with the bytes of all its frames (a REP's routing envelope not counted).
 
@@ -892,6 +966,8 @@ ZPAT_EXPORT int zpat_socket_ready (zpat_socket_t *self);
     zpat_router_new_sized (e, o, sizeof (zpat_options_t))
 #define zpat_socket_get_options(s, o) \
     zpat_socket_get_options_sized (s, o, sizeof (zpat_options_t))
+#define zpat_device_new(type, f, b, o) \
+    zpat_device_new_sized (type, f, b, o, sizeof (zpat_device_options_t))
 #define zpat_socket_stats(s, st) \
     zpat_socket_stats_sized (s, st, sizeof (zpat_stats_t))
 #define zpat_stats(s, st) zpat_socket_stats (zpat_socket (s), st)
