@@ -1,5 +1,6 @@
-// demo.c - runs the tutorial's three patterns in one process over inproc://
-// and prints what flows through each. Run: ./build/examples/demo
+// demo.c - runs the tutorial's three patterns, and a queue device between
+// two clients and two workers, in one process over inproc:// and prints what
+// flows through each. Run: ./build/examples/demo
 // SPDX-License-Identifier: MPL-2.0
 
 #include <zpat.h>
@@ -109,18 +110,79 @@ pipeline (void)
     zpat_destroy (&server);
 }
 
+// n:m: two REQ clients -> a queue device -> two REP workers, which connect
+// to the device as the tutorial's workers do. One thread plays every part,
+// so a poller says which worker the queue handed each request to.
+static void
+queue (void)
+{
+    zpat_device_t *device = zpat_device_new (ZPAT_QUEUE, "inproc://demo-front",
+                                             "inproc://demo-back", NULL);
+    if (!device)
+        fatal ("queue device");
+    zpat_rep_t *workers[2];
+    zpat_req_t *clients[2];
+    zpat_poller_t *poller = zpat_poller_new ();
+    static const char *names[] = {"worker 1", "worker 2"};
+    for (int i = 0; i < 2; i++) {
+        workers[i] = zpat_rep_new (">inproc://demo-back", NULL);
+        clients[i] = zpat_req_new ("inproc://demo-front", NULL);
+        if (!workers[i] || !clients[i] || !poller ||
+            zpat_poller_add (poller, workers[i], ZPAT_POLLIN,
+                             (void *)names[i]) == -1)
+            fatal ("queue set-up");
+    }
+    for (int round = 1; round <= 2; round++) {
+        for (int c = 0; c < 2; c++)
+            if (zpat_sendf (clients[c], "job %d of client %d", round, c + 1) ==
+                -1)
+                fatal ("request");
+        for (int served = 0; served < 2;) {
+            zpat_ready_t ready[2];
+            int count = zpat_poller_wait (poller, 5000, ready, 2);
+            if (count == -1)
+                fatal ("wait for the workers");
+            for (int r = 0; r < count; r++, served++) {
+                zpat_rep_t *worker = (zpat_rep_t *)ready[r].socket;
+                char *job = zpat_recv_str (worker);
+                if (!job || zpat_sendf (worker, "%s, done by %s", job,
+                                        (const char *)ready[r].arg) == -1)
+                    fatal ("work");
+                printf ("[queue]    %s got \"%s\"\n",
+                        (const char *)ready[r].arg, job);
+                zpat_str_free (&job);
+            }
+        }
+        for (int c = 0; c < 2; c++) {
+            char *reply = zpat_recv_str (clients[c]);
+            if (!reply)
+                fatal ("reply");
+            printf ("[queue]    client %d got \"%s\"\n", c + 1, reply);
+            zpat_str_free (&reply);
+        }
+    }
+    zpat_poller_destroy (&poller);
+    for (int i = 0; i < 2; i++) {
+        zpat_destroy (&clients[i]);
+        zpat_destroy (&workers[i]);
+    }
+    zpat_device_destroy (&device);
+}
+
 int
 main (int argc, char **argv)
 {
     if (argc > 1) { // -h, --help, or a mistake: the demo takes no arguments
         int help = !strcmp (argv[1], "-h") || !strcmp (argv[1], "--help");
-        fputs ("usage: demo  (runs the three patterns in one process)\n",
+        fputs ("usage: demo  (runs the three patterns and a queue device in "
+               "one process)\n",
                help ? stdout : stderr);
         return help ? 0 : 2;
     }
     request_reply ();
     publish_subscribe ();
     pipeline ();
+    queue ();
     zpat_shutdown ();
     return 0;
 }
