@@ -696,7 +696,9 @@ typedef struct zpat_stats {
     // endpoint after one to it was lost. Kept up to date from libzmq's
     // socket monitor, which zpat runs for every object attached to a
     // tcp:// or ipc:// endpoint: a peer's arrival or departure shows here
-    // once libzmq has handled it, usually within a millisecond.
+    // once libzmq has handled it, usually within a millisecond. The monitor
+    // costs such an object two more libzmq sockets, so about 340 of them
+    // fit in libzmq's default limit of 1,023 sockets per context.
     uint64_t peers;
     uint64_t reconnects;
 } zpat_stats_t;
@@ -704,7 +706,7 @@ typedef struct zpat_stats {
 // zpat_socket_stats_sized copies the counters into *stats (stats_size bytes
 // of it, sizeof (zpat_stats_t) through the zpat_stats macro; fields this
 // library lacks are zeroed). Returns 0, or -1 with EINVAL (NULL, a size
-// below 0.1's), ZPAT_EFORKED. Works after zpat_shutdown () too.
+// below this first layout's), ZPAT_EFORKED. Works after zpat_shutdown () too.
 // zpat_socket_stats_reset sets every count to zero (peers, a state, stays):
 // 0, or -1 with EINVAL or ZPAT_EFORKED.
 ZPAT_EXPORT int zpat_socket_stats_sized (zpat_socket_t *self,
@@ -745,8 +747,11 @@ typedef struct zpat_event {
     // endpoint a peer reached.
     char endpoint[256];
     // The peer's address ("127.0.0.1:50312") for an accepted tcp://
-    // connection, where the system could still tell it when zpat read the
-    // event; for a connection made, the endpoint's host and port; else "".
+    // connection, as the system tells it for the descriptor libzmq named
+    // when zpat read the event (at once while you wait for events; a
+    // descriptor closed and reused meanwhile would name another
+    // connection); for a connection made, the endpoint's host and port;
+    // else "".
     char peer[64];
 } zpat_event_t;
 
@@ -815,9 +820,10 @@ ZPAT_EXPORT int zpat_poller_remove_socket (zpat_poller_t *self,
 
 // zpat_poller_add_fd adds a plain file descriptor (stdin, a pipe, a socket
 // of another library), for ZPAT_POLLIN and/or ZPAT_POLLOUT: level-
-// triggered, as poll (2) sees it. Returns 0, or -1 with EINVAL, EBADF (not
-// an open descriptor), EEXIST, ENOMEM. A descriptor closed while in the
-// poller is reported with ZPAT_POLLERR until removed.
+// triggered, as poll (2) sees it; one whose other end hung up is readable
+// (a read gives its end). Returns 0, or -1 with EINVAL, EBADF (not an open
+// descriptor), EEXIST, ENOMEM. A descriptor closed while in the poller is
+// reported with ZPAT_POLLERR until removed.
 // zpat_poller_remove_fd: 0, or -1 with EINVAL or ENOENT.
 ZPAT_EXPORT int zpat_poller_add_fd (zpat_poller_t *self, int fd, int events,
                                     void *arg);
@@ -832,8 +838,12 @@ ZPAT_EXPORT int zpat_poller_remove_fd (zpat_poller_t *self, int fd);
 // Fair: when more items are ready than max, the next wait starts after the
 // last one returned, so every ready item is served in turn. A ready object
 // stays ready until its message is received (level-triggered), so a wait
-// after a receive that left messages queued returns at once. Allocates
-// nothing once its items are added.
+// after a receive that left messages queued returns at once. ZPAT_POLLIN
+// means a receive will not wait: where a receive could drop what arrived
+// (a REP's malformed requests, oversized messages over inproc://), the
+// poller receives it first and keeps a good one for the next receive; a
+// REP is ready to receive only when it owes no reply and to send only when
+// it does. Allocates nothing once its items are added.
 ZPAT_EXPORT int zpat_poller_wait (zpat_poller_t *self, int timeout_ms,
                                   zpat_ready_t *ready, size_t max);
 
@@ -851,7 +861,8 @@ ZPAT_EXPORT int zpat_poller_wait (zpat_poller_t *self, int timeout_ms,
 // EAGAIN), and call zpat_socket_ready before going back to sleep: a message
 // that came while the loop was busy raises no new edge. Also check after
 // every send on the same object, which can consume the edge. Never read
-// from or write to the descriptor. -1 with EINVAL, ZPAT_EFORKED.
+// from or write to the descriptor. zpat_socket_ready counts as the poller
+// does (see zpat_poller_wait). -1 with EINVAL, ZPAT_EFORKED, ZPAT_ETERM.
 ZPAT_EXPORT int zpat_socket_fd (zpat_socket_t *self);
 ZPAT_EXPORT int zpat_socket_ready (zpat_socket_t *self);
 

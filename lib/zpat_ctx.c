@@ -97,6 +97,21 @@ s_close_sockets (zpat_socket_t *core)
     core->handle = NULL;
 }
 
+// Stops the monitor of every socket still open, before the context is shut
+// down: libzmq 4.3.4 sends each event to its monitor without checking the
+// send (socket_base.cpp, monitor_event), so an event sent once the context
+// is ending fails and its message is never freed. zmq_socket_monitor ()
+// takes the socket's monitor lock, so this is safe while another thread is
+// inside a call on the socket. The caller holds s_lock or is the exit
+// handler.
+static void
+s_stop_monitors (void)
+{
+    for (zpat_socket_t *it = s_live; it; it = it->next)
+        if (it->handle && it->monitor)
+            zmq_socket_monitor (it->handle, NULL, 0);
+}
+
 static void
 s_at_exit (void)
 {
@@ -126,8 +141,10 @@ s_at_exit (void)
                 stuck++;
         }
         // Then the calls blocked in other threads wake with ZPAT_ETERM.
-        if (first && stuck && !s_shut)
+        if (first && stuck && !s_shut) {
+            s_stop_monitors ();
             zmq_ctx_shutdown (s_ctx);
+        }
         s_shut = true;
         if (stuck == 0 || zpat__clock_ms () >= deadline)
             break;
@@ -329,14 +346,14 @@ zpat__ctx_open (zpat_socket_t *core, int type)
 void *
 zpat__ctx_socket (int type)
 {
-    pthread_mutex_lock (&s_lock);
-    void *socket = NULL;
-    if (s_shut || s_exited || !s_ctx)
-        errno = ZPAT_ETERM;
-    else
-        socket = zmq_socket (s_ctx, type);
-    pthread_mutex_unlock (&s_lock);
-    return socket;
+    // Called by an object that is marked busy (inside a bind or connect),
+    // so s_lock is not taken: the exit handler holds it while it waits for
+    // busy objects. The context cannot go meanwhile (this caller's object
+    // keeps it), and once it has ended libzmq refuses with ETERM.
+    void *ctx = __atomic_load_n (&s_ctx, __ATOMIC_ACQUIRE);
+    if (!ctx || zpat__ctx_ended ())
+        return zpat__fail_null (ZPAT_ETERM);
+    return zmq_socket (ctx, type);
 }
 
 void
@@ -367,6 +384,7 @@ zpat_shutdown (void)
     if (s_ctx && !s_shut) {
         // Wakes every blocked call with ETERM; the sockets stay open until
         // their owners destroy them.
+        s_stop_monitors ();
         zmq_ctx_shutdown (s_ctx);
         s_shut = true;
         atomic_fetch_or (&zpat__slow, ZPAT__SLOW_ENDED);

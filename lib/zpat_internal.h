@@ -145,6 +145,11 @@ struct zpat__role {
     // Every ZPAT__TICK successful sends (the fast paths included), with
     // self busy: housekeeping (PUB: read the subscriptions queued).
     void (*tick) (zpat_socket_t *self);
+    // What of events (ZPAT_POLLIN, ZPAT_POLLOUT: what libzmq's socket is
+    // ready for) the role's state lets the caller do now, for a poller and
+    // zpat_socket_ready (REP: receive only when no reply is owed, send only
+    // when one is).
+    int (*ready) (zpat_socket_t *self, int events);
 };
 
 // How many sends (or receives) pass between two ticks; and between two
@@ -353,7 +358,7 @@ void zpat__socket_release_endpoints (zpat_socket_t *self, bool unbind);
 // it. zpat__socket_poll waits so on self's own socket.
 int zpat__wait_handle (void *handle, short events, int timeout_ms, bool fresh);
 // Waits for the signal pipe alone: 0 when timeout_ms (-1 forever) ran
-// out, -1 with EINTR.
+// out, -1 with EINTR or ZPAT_ETERM (looked at every 100 ms).
 int zpat__wait_signal (int timeout_ms);
 static inline int
 zpat__socket_poll (zpat_socket_t *self, short events, int timeout_ms,

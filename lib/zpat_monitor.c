@@ -17,8 +17,14 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
-// Every event but MONITOR_STOPPED: stopping the monitor must send nothing.
+// With events on, every event but MONITOR_STOPPED (stopping the monitor
+// must send nothing); with events off, only those the counters and a
+// failed bind's errno need, so that an idle object whose peer is down does
+// not pile up a CONNECT_RETRIED per retry until someone reads them.
 #define MONITOR_EVENTS (ZMQ_EVENT_ALL & ~ZMQ_EVENT_MONITOR_STOPPED)
+#define COUNTER_EVENTS                                                         \
+    (ZMQ_EVENT_CONNECTED | ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED |       \
+     ZMQ_EVENT_BIND_FAILED)
 // The events kept while events are on, at most; older ones are dropped.
 #define EVENTS_MAX 10000
 // The endpoints remembered as lost (for reconnects), at most.
@@ -45,24 +51,16 @@ s_monitored (const char *endpoint)
            strncmp (endpoint, "ipc://", 6) == 0;
 }
 
-int
-zpat__monitor_start (zpat_socket_t *self, const char *endpoint)
+// Starts libzmq's monitor on self and connects our end to it, watching the
+// events the caller's choice needs. 0, or -1 with errno.
+static int
+s_monitor_open (zpat_socket_t *self)
 {
-    if (!s_monitored (endpoint))
-        return 0;
-    if (!self->conns) {
-        self->conns = calloc (1, sizeof *self->conns);
-        if (!self->conns)
-            return zpat__fail (ENOMEM);
-    }
-    snprintf (self->conns->attaching, sizeof self->conns->attaching, "%s",
-              endpoint);
-    if (self->monitor)
-        return 0;
     char name[64];
     snprintf (name, sizeof name, "inproc://zpat-monitor-%u",
               atomic_fetch_add (&s_next_monitor, 1));
-    if (zmq_socket_monitor (self->handle, name, MONITOR_EVENTS) == -1)
+    int events = self->conns->on ? MONITOR_EVENTS : COUNTER_EVENTS;
+    if (zmq_socket_monitor (self->handle, name, events) == -1)
         return -1;
     void *pair = zpat__ctx_socket (ZMQ_PAIR);
     int unlimited = 0, linger = 0;
@@ -78,6 +76,27 @@ zpat__monitor_start (zpat_socket_t *self, const char *endpoint)
     }
     self->monitor = pair;
     return 0;
+}
+
+// Starts the monitor again with the events now wanted: stops libzmq's end
+// (so nothing more is sent to ours), reads what ours holds into the
+// counters, closes it and opens a new pair. 0, or -1 with errno (the
+// object then has no monitor until its next tcp:// or ipc:// attach).
+static int s_monitor_reopen (zpat_socket_t *self);
+
+int
+zpat__monitor_start (zpat_socket_t *self, const char *endpoint)
+{
+    if (!s_monitored (endpoint))
+        return 0;
+    if (!self->conns) {
+        self->conns = calloc (1, sizeof *self->conns);
+        if (!self->conns)
+            return zpat__fail (ENOMEM);
+    }
+    snprintf (self->conns->attaching, sizeof self->conns->attaching, "%s",
+              endpoint);
+    return self->monitor ? 0 : s_monitor_open (self);
 }
 
 static void
@@ -304,6 +323,18 @@ zpat__monitor_fini (zpat_socket_t *self)
     self->conns = NULL;
 }
 
+static int
+s_monitor_reopen (zpat_socket_t *self)
+{
+    if (!self->monitor)
+        return 0;
+    zmq_socket_monitor (self->handle, NULL, 0);
+    zpat__monitor_drain (self);
+    zmq_close (self->monitor);
+    self->monitor = NULL;
+    return s_monitor_open (self);
+}
+
 bool
 zpat__monitor_events_on (const zpat_socket_t *self)
 {
@@ -329,6 +360,9 @@ zpat_socket_events_on (zpat_socket_t *self)
     if (rc == 0 && !self->conns->on) {
         zpat__monitor_drain (self); // what came before is not asked for
         self->conns->on = true;
+        rc = s_monitor_reopen (self); // all events from now on
+        if (rc == -1)
+            self->conns->on = false;
     }
     zpat__socket_leave (self);
     return rc;
@@ -343,6 +377,7 @@ zpat_socket_events_off (zpat_socket_t *self)
     if (conns && conns->on) {
         conns->on = false;
         zpat__monitor_drain (self); // for the counters
+        s_monitor_reopen (self);    // only what the counters need
         free (conns->ring);
         conns->ring = NULL;
         conns->capacity = conns->head = conns->count = 0;

@@ -323,6 +323,46 @@ s_mark (zpat_poller_t *self, bool busy)
     }
 }
 
+// What socket is ready for now, of wanted (ZPAT_POLLIN, ZPAT_POLLOUT), as
+// its receive and send calls would find it: libzmq's ZMQ_EVENTS, a message
+// a receive kept, what the role's state allows (a REP receives only when
+// it owes no reply, and sends only when it does), and, where a receive
+// may drop what libzmq has (a REP's junk, an oversized message over
+// inproc://), that receive made at once: the message is kept if good, so
+// POLLIN means a receive will not wait. With socket busy. -1 with errno
+// (ZPAT_ETERM).
+static int
+s_readiness (zpat_socket_t *socket, int wanted)
+{
+    int events;
+    size_t size = sizeof events;
+    if (zmq_getsockopt (socket->handle, ZMQ_EVENTS, &events, &size) == -1)
+        return -1;
+    int found = 0;
+    if ((events & ZMQ_POLLIN) && socket->role->receives)
+        found |= ZPAT_POLLIN;
+    if ((events & ZMQ_POLLOUT) && socket->role->sends)
+        found |= ZPAT_POLLOUT;
+    if (socket->kept != ZPAT__KEPT_NONE)
+        found |= ZPAT_POLLIN; // libzmq has handed it over already
+    if (socket->role->ready)
+        found = socket->role->ready (socket, found);
+    if ((found & wanted & ZPAT_POLLIN) && socket->kept == ZPAT__KEPT_NONE &&
+        (socket->role->recv || (socket->recv_flags & ZMQ_DONTWAIT))) {
+        int timeout = socket->opts.recv_timeout_ms;
+        socket->opts.recv_timeout_ms = 0;
+        int rc = zpat__socket_recv_kept (socket);
+        socket->opts.recv_timeout_ms = timeout;
+        if (rc == -1 && (errno == ETERM || errno == ZPAT_ETERM))
+            return -1;
+        if (rc == -1 && errno == EAGAIN)
+            found &= ~ZPAT_POLLIN; // all there was was dropped
+        // (Another error, as a ROUTER's refusal of a receive that does not
+        // name where the peer goes, is for the receive itself to report.)
+    }
+    return found & wanted;
+}
+
 // Looks at every object without sleeping: what each is ready for now.
 // Returns how many are ready, or -1 with errno (ZPAT_ETERM).
 static int
@@ -344,19 +384,10 @@ s_look (zpat_poller_t *self)
             continue;
         }
         if (entry->events & (ZPAT_POLLIN | ZPAT_POLLOUT)) {
-            int events;
-            size_t size = sizeof events;
-            if (zmq_getsockopt (socket->handle, ZMQ_EVENTS, &events, &size) ==
-                -1)
+            int found = s_readiness (socket, entry->events);
+            if (found == -1)
                 return -1;
-            if (events & ZMQ_POLLIN)
-                entry->found |= ZPAT_POLLIN;
-            if (events & ZMQ_POLLOUT)
-                entry->found |= ZPAT_POLLOUT;
-            // A message a receive kept is there too (libzmq has handed it
-            // over already).
-            if (socket->kept != ZPAT__KEPT_NONE)
-                entry->found |= ZPAT_POLLIN;
+            entry->found |= found;
         }
         if (entry->events & ZPAT_POLLEVENT) {
             zpat__monitor_drain (socket); // reading re-arms its descriptor
@@ -389,12 +420,14 @@ s_look_fds (zpat_poller_t *self)
         if (entry->socket || !revents)
             continue;
         int found = 0; // added to what s_look found (standard input)
-        if (revents & POLLIN)
+        // A hung-up pipe or socket reads its end (0 bytes) at once: that is
+        // readable, as for stdin at end of input.
+        if (revents & (POLLIN | POLLHUP))
             found |= ZPAT_POLLIN;
         if (revents & POLLOUT)
             found |= ZPAT_POLLOUT;
         found &= entry->events;
-        if (revents & (POLLERR | POLLNVAL | POLLHUP))
+        if (revents & (POLLERR | POLLNVAL))
             found |= ZPAT_POLLERR;
         if (found && !entry->found)
             ready++;
@@ -447,6 +480,13 @@ s_wait (zpat_poller_t *self, int timeout, zpat_ready_t *ready, size_t max)
             wait = left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
         } else if (found == 0)
             wait = -1;
+        // With no libzmq descriptor in the set (only the caller's, or events
+        // of objects with no monitor), nothing would wake this wait when
+        // the context ends: look every 100 ms.
+        if (self->fd_count - 1 == self->plain && (wait < 0 || wait > 100))
+            wait = 100;
+        if (zpat__ctx_ended ())
+            return zpat__fail (ZPAT_ETERM);
         struct pollfd *pipe = &self->fds[self->fd_count - 1];
         pipe->fd = signal_fd;
         pipe->revents = 0;
@@ -522,16 +562,9 @@ zpat_socket_ready (zpat_socket_t *self)
         return -1;
     if (zpat__socket_enter (self) == -1)
         return -1;
-    int events;
-    size_t size = sizeof events;
-    int rc = zmq_getsockopt (self->handle, ZMQ_EVENTS, &events, &size);
+    int ready = s_readiness (self, ZPAT_POLLIN | ZPAT_POLLOUT);
     zpat__socket_leave (self);
-    if (rc == -1)
-        return errno == ETERM ? zpat__fail (ZPAT_ETERM) : -1;
-    int ready = 0;
-    if ((events & ZMQ_POLLIN) || self->kept != ZPAT__KEPT_NONE)
-        ready |= self->role->receives ? ZPAT_POLLIN : 0;
-    if (events & ZMQ_POLLOUT)
-        ready |= self->role->sends ? ZPAT_POLLOUT : 0;
+    if (ready == -1 && errno == ETERM)
+        errno = ZPAT_ETERM;
     return ready;
 }

@@ -24,6 +24,18 @@ s_close (zpat_socket_t *sock)
     zpat__msg_fini (&((zpat_rep_t *)sock)->envelope);
 }
 
+// A REP owes a reply after each request it hands over: until it is sent it
+// can only send, and after it only receive, whatever its ROUTER could do.
+static int
+s_ready (zpat_socket_t *sock, int events)
+{
+    zpat_rep_t *self = (zpat_rep_t *)sock;
+    // A request kept by a failed receive is still the caller's to take.
+    if (self->replying && sock->kept == ZPAT__KEPT_NONE)
+        return events & ZPAT_POLLOUT;
+    return events & ZPAT_POLLIN;
+}
+
 static const zpat__role_t s_role = {
     .name = "REP",
     .zmq_type = ZMQ_ROUTER,
@@ -34,6 +46,7 @@ static const zpat__role_t s_role = {
     .close = s_close,
     .recv = s_recv,
     .send_head = s_send_envelope,
+    .ready = s_ready,
 };
 
 zpat_rep_t *

@@ -65,12 +65,16 @@ zpat__wait_signal (int timeout_ms)
     while (true) {
         if (zpat__signal_fd () != -1 && zpat_interrupted ())
             return zpat__fail (EINTR);
-        int wait = -1;
+        // Nothing else wakes this wait when the context ends: look every
+        // 100 ms.
+        if (zpat__ctx_ended ())
+            return zpat__fail (ZPAT_ETERM);
+        int wait = 100;
         if (deadline >= 0) {
             int64_t left = deadline - zpat__clock_ms ();
             if (left <= 0)
                 return 0;
-            wait = left > INT_MAX ? INT_MAX : (int)left;
+            wait = left > 100 ? 100 : (int)left;
         }
         struct pollfd item = {zpat__signal_fd (), POLLIN, 0};
         int rc = poll (&item, item.fd == -1 ? 0 : 1, wait);
