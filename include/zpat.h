@@ -361,10 +361,12 @@ ZPAT_EXPORT int zpat_router_recv_msg (zpat_router_t *self, zpat_peer_t *peer,
 
 // zpat_router_send, _send_str and _send_msg send to peer as zpat_socket_send,
 // _send_str and _send_msg do (to answer a REQ, send an empty frame then the
-// reply). A peer that is not connected (never was, or has gone) fails with
-// EHOSTUNREACH and nothing is sent (libzmq's default would drop it
-// silently); a peer whose queue stays full fails with EAGAIN after the send
-// timeout. EINVAL for a NULL peer or a size over 255.
+// reply). A peer that is not connected (never was, or has gone and libzmq
+// has seen it go: a send in the moment after a peer leaves can still be
+// taken, and dropped) fails with EHOSTUNREACH and nothing is sent
+// (libzmq's default would drop it silently); a peer whose queue stays full
+// fails with EAGAIN after the send timeout. EINVAL for a NULL peer or a size
+// over 255.
 ZPAT_EXPORT int zpat_router_send (zpat_router_t *self, const zpat_peer_t *peer,
                                   const void *data, size_t size);
 ZPAT_EXPORT int zpat_router_send_str (zpat_router_t *self,
@@ -902,6 +904,23 @@ ZPAT_EXPORT int zpat_socket_ready (zpat_socket_t *self);
     zpat_pull_t *: (zpat_socket_t *) (s),                                      \
     zpat_dealer_t *: (zpat_socket_t *) (s))
 
+// ZPAT_SEND_OPTIONS (s) and ZPAT_RECV_OPTIONS (s) accept the roles with
+// send (receive) options: the senders (receivers) and the ROUTER.
+#define ZPAT_SEND_OPTIONS(s) _Generic ((s),                                    \
+    zpat_req_t *: (zpat_socket_t *) (s),                                       \
+    zpat_rep_t *: (zpat_socket_t *) (s),                                       \
+    zpat_pub_t *: (zpat_socket_t *) (s),                                       \
+    zpat_push_t *: (zpat_socket_t *) (s),                                      \
+    zpat_dealer_t *: (zpat_socket_t *) (s),                                    \
+    zpat_router_t *: (zpat_socket_t *) (s))
+#define ZPAT_RECV_OPTIONS(s) _Generic ((s),                                    \
+    zpat_req_t *: (zpat_socket_t *) (s),                                       \
+    zpat_rep_t *: (zpat_socket_t *) (s),                                       \
+    zpat_sub_t *: (zpat_socket_t *) (s),                                       \
+    zpat_pull_t *: (zpat_socket_t *) (s),                                      \
+    zpat_dealer_t *: (zpat_socket_t *) (s),                                    \
+    zpat_router_t *: (zpat_socket_t *) (s))
+
 // ZPAT_ONLY (type, s) accepts s only if it has that type.
 #define ZPAT_ONLY(type, s) _Generic ((s), type: (s))
 
@@ -934,11 +953,13 @@ ZPAT_EXPORT int zpat_socket_ready (zpat_socket_t *self);
     zpat_socket_get_options_sized (zpat_socket (s), o, sizeof (zpat_options_t))
 
 #define zpat_set_send_timeout_ms(s, ms) \
-    zpat_socket_set_send_timeout_ms (ZPAT_SENDER (s), ms)
+    zpat_socket_set_send_timeout_ms (ZPAT_SEND_OPTIONS (s), ms)
 #define zpat_set_recv_timeout_ms(s, ms) \
-    zpat_socket_set_recv_timeout_ms (ZPAT_RECEIVER (s), ms)
-#define zpat_set_send_hwm(s, n) zpat_socket_set_send_hwm (ZPAT_SENDER (s), n)
-#define zpat_set_recv_hwm(s, n) zpat_socket_set_recv_hwm (ZPAT_RECEIVER (s), n)
+    zpat_socket_set_recv_timeout_ms (ZPAT_RECV_OPTIONS (s), ms)
+#define zpat_set_send_hwm(s, n) \
+    zpat_socket_set_send_hwm (ZPAT_SEND_OPTIONS (s), n)
+#define zpat_set_recv_hwm(s, n) \
+    zpat_socket_set_recv_hwm (ZPAT_RECV_OPTIONS (s), n)
 #define zpat_set_linger_ms(s, ms) \
     zpat_socket_set_linger_ms (zpat_socket (s), ms)
 #define zpat_set_max_msg_bytes(s, n) \

@@ -15,15 +15,19 @@ struct zpat_router {
     zpat_socket_t sock;
     zpat_peer_t from;      // who sent the message kept
     const zpat_peer_t *to; // the peer of the send in progress, or NULL
+    bool receiving;        // a router verb's receive is in progress
 };
 
 // Receives a message's routing id into from and the rest into the kept
 // message (dropping one that has no frame after the id, or an oversized
-// one over inproc://, within the receive timeout).
+// one over inproc://, within the receive timeout). EINVAL outside the
+// router's own verbs: a generic receive would lose the peer.
 static int
 s_recv (zpat_socket_t *sock)
 {
     zpat_router_t *self = (zpat_router_t *)sock;
+    if (!self->receiving)
+        return zpat__fail (EINVAL);
     int64_t start = zpat__socket_wait_start (sock);
     zmq_msg_t id;
     zmq_msg_init (&id);
@@ -161,7 +165,9 @@ zpat_router_recv (zpat_router_t *self, zpat_peer_t *peer, void *buf,
 {
     if (s_check (self, peer) == -1)
         return -1;
+    self->receiving = true;
     int rc = zpat_socket_recv (&self->sock, buf, size);
+    self->receiving = false;
     if (rc >= 0)
         s_sender (self, peer);
     return rc;
@@ -172,7 +178,9 @@ zpat_router_recv_str (zpat_router_t *self, zpat_peer_t *peer)
 {
     if (s_check (self, peer) == -1)
         return NULL;
+    self->receiving = true;
     char *string = zpat_socket_recv_str (&self->sock);
+    self->receiving = false;
     if (string)
         s_sender (self, peer);
     return string;
@@ -183,7 +191,9 @@ zpat_router_recv_msg (zpat_router_t *self, zpat_peer_t *peer, zpat_msg_t *msg)
 {
     if (s_check (self, peer) == -1)
         return -1;
+    self->receiving = true;
     int rc = zpat_socket_recv_msg (&self->sock, msg);
+    self->receiving = false;
     if (rc >= 0)
         s_sender (self, peer);
     return rc;

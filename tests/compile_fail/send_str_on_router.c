@@ -1,0 +1,25 @@
+// send_str_on_router.c - a role misuse that must not compile, and its twin.
+// SPDX-License-Identifier: MPL-2.0
+//
+// The misuse: sending on a router with zpat_send_str, which names no peer.
+//
+// tests/compile_fail/run.sh builds this file twice. With -DZPAT_MISUSE (plain
+// -std=c11 -c, no -Werror) it must fail, with an error about _Generic and
+// the type on the EXPECT line below; without it, the correct twin must
+// compile cleanly with every warning on.
+// EXPECT: zpat_router_t
+
+#include <zpat.h>
+
+void case_send_str_on_router (zpat_router_t *router, const zpat_peer_t *peer);
+
+void
+case_send_str_on_router (zpat_router_t *router, const zpat_peer_t *peer)
+{
+#ifdef ZPAT_MISUSE
+    zpat_send_str (router, "x");
+    (void)peer;
+#else
+    zpat_router_send_str (router, peer, "x");
+#endif
+}
