@@ -176,10 +176,19 @@ zpat_device_new_sized (int type, const char *frontend, const char *backend,
         if (self->steered)
             self->steer = zpat__socket_new (&s_control, connected, NULL, 0);
     }
+    // libzmq's proxy ends for good when a send fails: a side's send timeout
+    // (options.send_timeout_ms) running out while that side is full would
+    // stop the device. The proxy waits for room instead, as zmq_proxy does.
+    int forever = -1;
+    bool sides = self->steer &&
+                 zmq_setsockopt (self->front->handle, ZMQ_SNDTIMEO, &forever,
+                                 sizeof forever) == 0 &&
+                 zmq_setsockopt (self->back->handle, ZMQ_SNDTIMEO, &forever,
+                                 sizeof forever) == 0;
     // A statistics answer comes at once from a live proxy; the bound stops
     // a call on one that has just ended from waiting for ever.
     int answer_ms = 2000;
-    if (self->steer &&
+    if (sides &&
         zmq_setsockopt (self->steer->handle, ZMQ_RCVTIMEO, &answer_ms,
                         sizeof answer_ms) == 0 &&
         pipe (self->done) == 0) {

@@ -3,7 +3,7 @@
 #
 # Usage: interop.py CASE [--raw] --reqrep_server PATH --reqrep_client PATH ...
 # CASE is one of reqrep, pubsub, pipeline, frames, signals, storm, leaks,
-# errors.
+# errors, console, routing.
 # Each program's path comes from meson (tests/interop/meson.build), so the
 # same checks also run against the raw-libzmq versions in tests/interop/raw/
 # (--raw; frames needs tests/interop/frames_peer.c, which is zpat only).
@@ -42,7 +42,9 @@ except ImportError as error:
 TUTORIAL = ["reqrep_server", "reqrep_client", "pubsub_server",
             "pubsub_client1", "pubsub_client2", "pipeline_server",
             "pipeline_worker", "pipeline_client"]
-PROGRAMS = TUTORIAL + ["frames_peer", "console_server"]
+PROGRAMS = TUTORIAL + ["frames_peer", "routing_peer", "console_server",
+                       "queue_device", "forwarder_device",
+                       "streamer_device"]
 WAIT = 5.0         # seconds: the bound on every wait for a message or line
 EXIT_AFTER_SIGNAL = 1.0  # seconds: the brief's "ends within a second"
 PROMPT_REQ = b"please enter text: "
@@ -661,6 +663,89 @@ def case_frames(bins, ctx):
 
 
 # ---------------------------------------------------------------------------
+# routing: a zpat ROUTER serving pyzmq DEALERs and REQs, and a zpat DEALER
+# talking to a pyzmq ROUTER (tests/interop/routing_peer.c)
+
+ROUTING_ROUNDS = 10
+
+
+def case_routing(bins, ctx):
+    # The zpat ROUTER answers each message to its sender: the same frames,
+    # " ok" appended to the last one. Two DEALERs send all their messages
+    # before reading any; two REQs ask in turn.
+    dealer_messages = {
+        name: [[name.encode(), b"", f"msg {i}".encode()] if i % 2 else
+               [name.encode() + b"\x00\xff", f"消息 {i}".encode()]
+               for i in range(ROUTING_ROUNDS)]
+        for name in ("d0", "d1")}
+    total = 2 * ROUTING_ROUNDS + 2 * ROUTING_ROUNDS
+    server, endpoint = start_bound([bins.routing_peer, "router", ENDPOINT,
+                                    str(total)])
+    dealers = {}
+    for name in dealer_messages:
+        dealer = ctx.socket(zmq.DEALER)
+        dealer.sndtimeo = int(WAIT * 1000)
+        dealer.connect(endpoint)
+        dealers[name] = dealer
+    reqs = {}
+    for name in ("r0", "r1"):
+        req = ctx.socket(zmq.REQ)
+        req.sndtimeo = int(WAIT * 1000)
+        req.connect(endpoint)
+        reqs[name] = req
+    for name, messages in dealer_messages.items():
+        for message in messages:
+            dealers[name].send_multipart(message)
+    req_answers = {name: [] for name in reqs}
+    for i in range(ROUTING_ROUNDS):
+        for name, req in reqs.items():
+            req.send(f"{name} asks {i}".encode())
+        for name, req in reqs.items():
+            req_answers[name].append(recv_bounded(req))
+    for name, req in reqs.items():
+        wanted = [f"{name} asks {i} ok".encode()
+                  for i in range(ROUTING_ROUNDS)]
+        check(req_answers[name] == wanted,
+              f"zpat ROUTER answers pyzmq REQ {name} with its own answers "
+              f"(got {req_answers[name]!r})")
+    for name, messages in dealer_messages.items():
+        got = [recv_bounded(dealers[name], multipart=True) for _ in messages]
+        wanted = [m[:-1] + [m[-1] + b" ok"] for m in messages]
+        check(got == wanted,
+              f"zpat ROUTER answers pyzmq DEALER {name} with its own "
+              "answers, in order, frames kept (empty, NUL, UTF-8)")
+    check(server.wait_exit() == 0,
+          f"routing_peer router: {total} answered, status 0 "
+          f"{bytes(server.err)!r}")
+    for name, sock in list(dealers.items()) + list(reqs.items()):
+        nothing_more(sock, f"pyzmq {name}")
+
+    # The zpat DEALER sends every job before any reply; the pyzmq ROUTER
+    # reads them all first, then answers each to its sender, last first.
+    jobs = 20
+    router = ctx.socket(zmq.ROUTER)
+    router.setsockopt(zmq.ROUTER_MANDATORY, 1)
+    router.sndtimeo = int(WAIT * 1000)
+    port = router.bind_to_random_port("tcp://127.0.0.1")
+    client = Program([bins.routing_peer, "dealer", f"tcp://127.0.0.1:{port}",
+                      str(jobs)])
+    requests = [recv_bounded(router, multipart=True) for _ in range(jobs)]
+    peers = {request[0] for request in requests}
+    check(len(peers) == 1 and
+          sorted(request[1:] for request in requests) ==
+          sorted([b"", f"job {i}".encode()] for i in range(jobs)),
+          f"zpat DEALER: {jobs} jobs ['', 'job i'] in flight at once, "
+          "from one peer")
+    for request in reversed(requests):
+        router.send_multipart(request[:2] + [request[2] + b" done"])
+    check(client.wait_exit() == 0 and client.out == b"dealer ok\n",
+          "zpat DEALER gets ['', 'job i done'] for every job "
+          f"(status {client.proc.returncode}, stdout {bytes(client.out)!r}, "
+          f"stderr {bytes(client.err)!r})")
+    nothing_more(router, "zpat DEALER")
+
+
+# ---------------------------------------------------------------------------
 # signals: every example ends within a second, status 0, whatever it waits on
 
 def case_signals(bins, ctx):
@@ -1004,10 +1089,159 @@ def case_console(bins, ctx):
     check(server.wait_exit() == 0, "end of input ends console_server")
 
 
+# ---------------------------------------------------------------------------
+# devices: the zpat queue, forwarder and streamer (examples/*_device.c)
+# between pyzmq peers, and zpat REQ/REP through pyzmq's own queue device
+
+def start_device(path):
+    """Starts a device example on two free ports; returns it and the
+    frontend and backend endpoints once it has said it started and
+    listens on both."""
+    for attempt in range(BIND_TRIES):
+        front, back = free_port(), free_port()
+        program = Program([path, f"tcp://127.0.0.1:{front}",
+                           f"tcp://127.0.0.1:{back}"])
+        if (program.wait_listening(front) and program.wait_listening(back)):
+            program.wait_output(b"\n")
+            return (program, f"tcp://127.0.0.1:{front}",
+                    f"tcp://127.0.0.1:{back}")
+        program.wait_exit()
+    raise Failure(f"{os.path.basename(path)} never listened")
+
+
+def case_devices(bins, ctx):
+    # pyzmq REQ clients and REP workers through the zpat queue: 3 clients x
+    # 100 requests, 2 workers, every reply to the client that asked.
+    device, front, back = start_device(bins.queue_device)
+    stop = threading.Event()
+    served = [0, 0]
+
+    def work(n):
+        rep = ctx.socket(zmq.REP)
+        rep.connect(back)
+        while not stop.is_set():
+            if rep.poll(50):
+                request = rep.recv()
+                served[n] += 1
+                rep.send(b"w%d:" % n + request)
+        rep.close()
+
+    workers = [threading.Thread(target=work, args=(n,)) for n in range(2)]
+    for worker in workers:
+        worker.start()
+    wrong = []
+    try:
+        time.sleep(0.2)  # both workers connected
+        clients = [ctx.socket(zmq.REQ) for _ in range(3)]
+        for client in clients:
+            client.connect(front)
+        for i in range(100):
+            for c, client in enumerate(clients):
+                client.send(b"c%d-%d" % (c, i))
+            for c, client in enumerate(clients):
+                reply = recv_bounded(client)
+                if reply[3:] != b"c%d-%d" % (c, i):
+                    wrong.append(reply)
+        for client in clients:
+            client.close()
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join()
+    check(not wrong, f"zpat queue: every reply to the client that asked "
+          f"(wrong: {wrong[:3]!r})")
+    check(sum(served) == 300 and min(served) > 0,
+          f"zpat queue: both pyzmq workers used (served {served})")
+    device.stop_with(signal.SIGTERM, "idle")
+
+    # zpat REQ/REP (the C ports) through pyzmq's own queue device.
+    from zmq.devices import ThreadDevice
+    queue = ThreadDevice(zmq.QUEUE, zmq.ROUTER, zmq.DEALER)
+    front_port, back_port = free_port(), free_port()
+    queue.bind_in(f"tcp://127.0.0.1:{front_port}")
+    queue.bind_out(f"tcp://127.0.0.1:{back_port}")
+    queue.start()
+    servers = [Program([bins.reqrep_server, f">tcp://127.0.0.1:{back_port}"],
+                       name=f"reqrep_server {n}") for n in range(2)]
+    for server in servers:
+        server.wait_output(b"wait for client ...\n")
+    time.sleep(0.2)  # both connected to the device
+    lines = [f"line {i}" for i in range(20)]
+    client = Program([bins.reqrep_client, f"tcp://127.0.0.1:{front_port}"])
+    client.write("".join(line + "\n" for line in lines))
+    client.close_stdin()
+    check(client.wait_exit() == 0, "C reqrep_client through pyzmq's queue: "
+          "status 0")
+    expected = b"".join(b"received reply: " + line.encode() + b"\n"
+                        for line in lines)
+    got = bytes(client.out).replace(PROMPT_REQ, b"").replace(
+        b"connecting to server...\n", b"")
+    check(got == expected, "C client -> pyzmq queue -> C servers: every "
+          f"reply, in order (got {got[:200]!r})")
+    counts = [server.out.count(b"message from client: ") for server in servers]
+    check(sum(counts) == len(lines) and min(counts) > 0,
+          f"both C reqrep_servers used through pyzmq's queue ({counts})")
+    for server in servers:
+        server.stop_with(signal.SIGINT, "idle")
+
+    # pyzmq PUB -> zpat forwarder -> pyzmq SUBs with different prefixes.
+    device, front, back = start_device(bins.forwarder_device)
+    pub = ctx.socket(zmq.XPUB)  # sees the subscriptions cross the device
+    pub.connect(front)
+    subs = {}
+    for prefix in (b"", b"123", b"9"):
+        sub = ctx.socket(zmq.SUB)
+        sub.setsockopt(zmq.SUBSCRIBE, prefix)
+        sub.connect(back)
+        subs[prefix] = sub
+    seen = set()
+    deadline = time.monotonic() + WAIT
+    while len(seen) < 3 and time.monotonic() < deadline:
+        if pub.poll(100):
+            seen.add(pub.recv()[1:])
+    check(seen == {b"", b"123", b"9"}, "zpat forwarder: the subscriptions "
+          f"reach the pyzmq publisher ({seen!r})")
+    messages = [(b"123", b"9", b"5", b"12")[i % 4] + b"-%d" % i
+                for i in range(200)]
+    for message in messages:
+        pub.send(message)
+    for prefix, sub in subs.items():
+        want = [m for m in messages if m.startswith(prefix)]
+        got = [recv_bounded(sub) for _ in want]
+        check(got == want, f"zpat forwarder: SUB {prefix!r} gets its "
+              f"{len(want)} messages in order (got {len(got)})")
+        nothing_more(sub, f"SUB {prefix!r}")
+    device.stop_with(signal.SIGTERM, "idle")
+
+    # pyzmq PUSH -> zpat streamer -> pyzmq PULLs.
+    device, front, back = start_device(bins.streamer_device)
+    pulls = [ctx.socket(zmq.PULL) for _ in range(2)]
+    for pull in pulls:
+        pull.connect(back)
+    time.sleep(0.2)  # both connected
+    push = ctx.socket(zmq.PUSH)
+    push.connect(front)
+    sent = [b"task %d" % i for i in range(300)]
+    for message in sent:
+        push.send(message)
+    got = [[], []]
+    deadline = time.monotonic() + WAIT
+    while sum(map(len, got)) < len(sent) and time.monotonic() < deadline:
+        for n, pull in enumerate(pulls):
+            if pull.poll(10):
+                got[n].append(pull.recv())
+    check(sorted(got[0] + got[1]) == sorted(sent),
+          "zpat streamer: every message once")
+    check(all(got), f"zpat streamer: both pullers used "
+          f"({len(got[0])}, {len(got[1])})")
+    device.stop_with(signal.SIGTERM, "idle")
+
+
 CASES = {"console": case_console, "reqrep": case_reqrep, "pubsub": case_pubsub,
          "pipeline": case_pipeline, "frames": case_frames,
          "signals": case_signals, "storm": case_storm,
-         "leaks": case_leaks, "errors": case_errors}
+         "leaks": case_leaks, "errors": case_errors,
+         "routing": case_routing, "devices": case_devices}
 
 
 def main():
