@@ -626,7 +626,9 @@ typedef struct zpat_device_options {
     zpat_options_t frontend; // each side's options, as for an object
     zpat_options_t backend;
     // NULL, or endpoints for a PUB that gets a copy of every message the
-    // device forwards, either way (bound unless ">" says connect).
+    // device forwards, either way (bound unless ">" says connect). libzmq
+    // 4.3.4 copies there the device's own one-frame commands too (PAUSE,
+    // RESUME, STATISTICS, TERMINATE, as zpat_device_* send them).
     const char *capture;
 } zpat_device_options_t;
 
@@ -643,7 +645,12 @@ typedef struct zpat_device_stats {
 // NULL with errno: EINVAL (a bad type or endpoint, NULL endpoints), as for
 // a constructor otherwise; nothing is left behind. zpat_device_destroy stops
 // its thread (within milliseconds), closes its sockets (with their
-// linger) and frees it; NULL does nothing.
+// linger) and frees it, and sets *self_p to NULL; NULL does nothing. It
+// never waits more than 200 ms: a device stuck in a send no peer can take
+// (every backend peer full and not reading) cannot hear the command to
+// stop, and is left to end in the background once that send goes or the
+// context ends (zpat_shutdown (), exit). The sides wait for room rather
+// than drop (their send_timeout_ms is not used), as zmq_proxy does.
 ZPAT_EXPORT zpat_device_t *zpat_device_new (int type, const char *frontend,
                                             const char *backend,
                                             const zpat_device_options_t *opts);

@@ -49,10 +49,22 @@ struct zpat_device {
     pthread_t thread;
     bool running;        // the thread was started and not joined yet
     atomic_bool stopped; // the proxy has returned (set by the thread)
-    int done[2];         // a pipe the thread closes its write end of as it ends
-    int result;          // what the proxy returned (0 after TERMINATE)
-    int error;           // and its errno
+    // Who frees the device: DESTROYER (set by the thread as it ends) or the
+    // thread itself, when destroy gave up waiting for it (ORPHAN).
+    atomic_int owner;
+    int done[2]; // a pipe the thread closes its write end of as it ends
+    int result;  // what the proxy returned (0 after TERMINATE)
+    int error;   // and its errno
 };
+
+enum { RUNNING, DESTROYER, ORPHAN };
+
+// How long destroy waits for the proxy to end after TERMINATE. It ends at
+// once unless it is inside a send no peer can take (every backend peer
+// full): libzmq's proxy then reads no command until the send goes.
+#define DESTROY_WAIT_MS 200
+
+static void s_free (zpat_device_t *self);
 
 static const zpat__role_t *
 s_front_role (int type)
@@ -121,7 +133,15 @@ s_run (void *arg)
     self->error = rc == -1 ? errno : 0;
     s_mark (self, false);
     atomic_store (&self->stopped, true);
-    close (self->done[1]); // wakes zpat_device_run
+    // A destroy that gave up waiting left the freeing to this thread; one
+    // that is waiting sees DESTROYER once the pipe wakes it.
+    if (atomic_exchange (&self->owner, DESTROYER) == ORPHAN) {
+        pthread_detach (pthread_self ());
+        s_free (self);
+        return NULL;
+    }
+    close (self->done[1]); // wakes zpat_device_run and destroy
+    self->done[1] = -1;
     return NULL;
 }
 
@@ -333,24 +353,43 @@ zpat_device_run (zpat_device_t *self)
     }
 }
 
-void
-zpat_device_destroy (zpat_device_t **self_p)
+static void
+s_free (zpat_device_t *self)
 {
-    if (!self_p || !*self_p || (*self_p)->tag != DEVICE_TAG)
-        return;
-    zpat_device_t *self = *self_p;
-    if (self->running) {
-        // TERMINATE ends the proxy at once; after zpat_shutdown () it has
-        // ended already.
-        s_command (self, "TERMINATE");
-        pthread_join (self->thread, NULL);
-        self->running = false;
-    }
     s_destroy_sockets (self);
     for (int i = 0; i < 2; i++)
         if (self->done[i] != -1)
             close (self->done[i]);
     self->tag = DEVICE_DEAD;
     free (self);
+}
+
+void
+zpat_device_destroy (zpat_device_t **self_p)
+{
+    if (!self_p || !*self_p || (*self_p)->tag != DEVICE_TAG)
+        return;
+    zpat_device_t *self = *self_p;
     *self_p = NULL;
+    if (!self->running) {
+        s_free (self);
+        return;
+    }
+    // TERMINATE ends the proxy at once (after zpat_shutdown () it has ended
+    // already), and its thread closes its end of the pipe as it goes.
+    s_command (self, "TERMINATE");
+    struct pollfd done = {self->done[0], POLLIN, 0};
+    int64_t deadline = zpat__clock_ms () + DESTROY_WAIT_MS;
+    int64_t left;
+    while ((left = deadline - zpat__clock_ms ()) > 0 &&
+           poll (&done, 1, (int)left) == -1 && errno == EINTR) {
+    }
+    if (atomic_exchange (&self->owner, ORPHAN) == DESTROYER) {
+        pthread_join (self->thread, NULL);
+        s_free (self);
+        return;
+    }
+    // Still inside a send no peer takes: the thread frees the device once
+    // that send goes, or the context ends (zpat_shutdown (), exit).
+    self->tag = DEVICE_DEAD;
 }

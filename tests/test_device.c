@@ -736,6 +736,53 @@ s_asker (void *arg)
 }
 
 // Clients wait for replies a worker holds back when the device goes: the
+// A streamer whose only puller reads nothing fills its backend to the
+// high-water mark: the device must still go promptly.
+START_TEST (destroy_with_a_full_backend_is_prompt)
+{
+    const char *transport = tu_transports[_i];
+    char front[TU_ENDPOINT_SIZE], back[TU_ENDPOINT_SIZE];
+    zpat_device_options_t opts = {
+        .frontend = {.recv_hwm = 10},
+        .backend = {.send_hwm = 10},
+    };
+    zpat_device_t *device =
+        s_device (ZPAT_STREAMER, transport, &opts, front, back);
+    zpat_options_t pull_opts = tu_opts;
+    pull_opts.recv_hwm = 10;
+    zpat_pull_t *pull = zpat_pull_new (back, &pull_opts);
+    ck_assert_ptr_nonnull (pull);
+    s_wait_peers (zpat_socket (pull), back, 1);
+    zpat_options_t push_opts = tu_opts;
+    push_opts.send_timeout_ms = 50;
+    push_opts.linger_ms = ZPAT_WAIT_NONE;
+    zpat_push_t *push = zpat_push_new (front, &push_opts);
+    ck_assert_ptr_nonnull (push);
+    // Until the push's own queue is full too: everything between is.
+    char payload[1000] = {0};
+    int sent = 0;
+    while (sent < 100000 && zpat_send (push, payload, sizeof payload) == 0)
+        sent++;
+    ck_assert_int_eq (errno, EAGAIN);
+    ck_assert_int_lt (sent, 100000);
+    // The proxy is inside a send the puller never takes: destroy gives up
+    // waiting after 200 ms and leaves the device to end in the background.
+    long long start = tu_now_ms ();
+    zpat_device_destroy (&device);
+    long long took = tu_now_ms () - start;
+    ck_assert_ptr_null (device);
+    ck_assert_msg (took < 200 + DESTROY_LIMIT_MS, "destroy took %lld ms", took);
+    // Reading lets the send go: the thread then frees the device (the
+    // valgrind leg would see it leak otherwise).
+    char buf[sizeof payload];
+    while (zpat_set_recv_timeout_ms (pull, 200) == 0 &&
+           zpat_recv (pull, buf, sizeof buf) >= 0) {
+    }
+    zpat_push_destroy (&push);
+    zpat_pull_destroy (&pull);
+}
+END_TEST
+
 // destroy is prompt, the clients get their timeout, nothing worse.
 START_TEST (destroy_while_clients_are_mid_request)
 {
@@ -1163,6 +1210,8 @@ s_suite (void)
     tcase_set_timeout (tc, 60);
     tcase_add_loop_test (tc, destroy_is_prompt_for_every_type, 0,
                          3 * TU_TRANSPORTS);
+    tcase_add_loop_test (tc, destroy_with_a_full_backend_is_prompt, 0,
+                         TU_TRANSPORTS);
     tcase_add_loop_test (tc, destroy_while_clients_are_mid_request, 0,
                          TU_TRANSPORTS);
     tcase_add_test (tc, device_survives_a_send_timeout_on_a_side);
