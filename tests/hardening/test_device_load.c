@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -221,8 +222,9 @@ END_TEST
 // or "--worker ENDPOINT hold" (takes requests, answers none, and prints
 // each on its standard output).
 
-// Workers run this program again, found through /proc.
-static const char *const s_self_exe = "/proc/self/exe";
+// Workers run this program again, by the path main () found for it (not
+// /proc/self/exe: under valgrind that is valgrind itself).
+static char s_self_exe[PATH_MAX];
 
 static int
 s_worker_main (const char *endpoint, const char *mode)
@@ -616,7 +618,8 @@ main (int argc, char **argv)
 {
     if (argc == 4 && strcmp (argv[1], "--worker") == 0)
         return s_worker_main (argv[2], argv[3]);
-    (void)argv;
+    if (!realpath (argv[0], s_self_exe))
+        snprintf (s_self_exe, sizeof s_self_exe, "%s", argv[0]);
     // Line-buffered, so that the figures a failing test printed are kept.
     setvbuf (stdout, NULL, _IOLBF, 0);
     return tu_run_suite (s_suite (), CK_FORK_GETENV);
