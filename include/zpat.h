@@ -847,12 +847,13 @@ ZPAT_EXPORT int zpat_poller_remove_fd (zpat_poller_t *self, int fd);
 // Fair: when more items are ready than max, the next wait starts after the
 // last one returned, so every ready item is served in turn. A ready object
 // stays ready until its message is received (level-triggered), so a wait
-// after a receive that left messages queued returns at once. ZPAT_POLLIN
-// means a receive will not wait: where a receive could drop what arrived
-// (a REP's malformed requests, oversized messages over inproc://), the
-// poller receives it first and keeps a good one for the next receive; a
-// REP is ready to receive only when it owes no reply and to send only when
-// it does. Allocates nothing once its items are added.
+// after a receive that left messages queued returns at once. A REP is ready
+// to receive only when it owes no reply, and to send only when it does;
+// it may receive a request to tell (dropping a malformed one and keeping a
+// good one for the next receive), so its ZPAT_POLLIN means a receive will
+// not wait. One exception: a message over max_msg_bytes on inproc:// makes
+// an object ready, and the receive drops it and waits on (give it a
+// timeout if that can happen). Allocates nothing once its items are added.
 ZPAT_EXPORT int zpat_poller_wait (zpat_poller_t *self, int timeout_ms,
                                   zpat_ready_t *ready, size_t max);
 

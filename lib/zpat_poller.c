@@ -326,11 +326,12 @@ s_mark (zpat_poller_t *self, bool busy)
 // What socket is ready for now, of wanted (ZPAT_POLLIN, ZPAT_POLLOUT), as
 // its receive and send calls would find it: libzmq's ZMQ_EVENTS, a message
 // a receive kept, what the role's state allows (a REP receives only when
-// it owes no reply, and sends only when it does), and, where a receive
-// may drop what libzmq has (a REP's junk, an oversized message over
-// inproc://), that receive made at once: the message is kept if good, so
-// POLLIN means a receive will not wait. With socket busy. -1 with errno
-// (ZPAT_ETERM).
+// it owes no reply, and sends only when it does), and, for a role whose
+// receive may drop what libzmq has (a REP's junk), that receive made at
+// once: the message is kept if good, so POLLIN means a receive will not
+// wait. (An oversized message over inproc:// is not looked at: the
+// receive drops it and waits on, within its timeout.) With socket busy. -1 with
+// errno (ZPAT_ETERM).
 static int
 s_readiness (zpat_socket_t *socket, int wanted)
 {
@@ -348,7 +349,7 @@ s_readiness (zpat_socket_t *socket, int wanted)
     if (socket->role->ready)
         found = socket->role->ready (socket, found);
     if ((found & wanted & ZPAT_POLLIN) && socket->kept == ZPAT__KEPT_NONE &&
-        (socket->role->recv || (socket->recv_flags & ZMQ_DONTWAIT))) {
+        socket->role->recv) {
         int timeout = socket->opts.recv_timeout_ms;
         socket->opts.recv_timeout_ms = 0;
         int rc = zpat__socket_recv_kept (socket);
