@@ -222,6 +222,20 @@ typedef struct zpat_options {
     int reconnect_ivl_ms;
     // Non-zero: tcp:// endpoints use IPv6 as well as IPv4. Default off.
     int ipv6;
+    // zpat 0.2: security (see "Security" below). Default: none, plaintext.
+    // CURVE: curve_cert is this object's certificate, with its secret key
+    // (borrowed: the keys are handed to libzmq at construction). With
+    // curve_server_key (the server's 40-character public key text) the
+    // object is a CURVE client; without it, a CURVE server, which never
+    // accepts a peer that does not speak CURVE.
+    const struct zpat_cert *curve_cert;
+    const char *curve_server_key;
+    // PLAIN (a name and a password sent in the clear, for networks you
+    // trust; the authenticator checks them): a client sets both strings, a
+    // server sets plain_server. Not with CURVE.
+    const char *plain_username;
+    const char *plain_password;
+    int plain_server;
 } zpat_options_t;
 
 // ---------------------------------------------------------------------------
@@ -528,7 +542,9 @@ ZPAT_EXPORT int zpat_socket_get_options (zpat_socket_t *self,
                                          zpat_options_t *opts);
 // As zpat_socket_get_options, writing opts_size bytes: sizeof
 // (zpat_options_t) as the caller compiled it (at least 0.1's size, else
-// EINVAL). Fields this library does not have are stored as 0.
+// EINVAL). Fields this library does not have are stored as 0, and so are
+// the security fields: the keys and passwords went to libzmq at
+// construction and zpat keeps no copy.
 ZPAT_EXPORT int zpat_socket_get_options_sized (zpat_socket_t *self,
                                                zpat_options_t *opts,
                                                size_t opts_size);
@@ -683,6 +699,132 @@ ZPAT_EXPORT const char *zpat_device_backend (zpat_device_t *self);
 // after zpat_shutdown (); EINVAL for NULL. The device keeps running until
 // destroyed.
 ZPAT_EXPORT int zpat_device_run (zpat_device_t *self);
+
+// ---------------------------------------------------------------------------
+// Security: CURVE certificates, and the authenticator that decides which
+// peers may connect. Files are those of czmq's zcert and pyzmq's zmq.auth:
+// NAME.key holds the public key, NAME.key_secret both keys (a text format,
+// ZPL, of "metadata" and "curve" sections). When libzmq was built without
+// CURVE, the certificate calls, the CURVE options and the CURVE calls of
+// the authenticator fail with ENOTSUP (zpat_strerror says why).
+//
+//   zpat_cert_t *mine = zpat_cert_load ("client.key_secret");
+//   zpat_cert_t *server = zpat_cert_load ("server.key");
+//   zpat_options_t opts = { .curve_cert = mine,
+//                           .curve_server_key = zpat_cert_public_txt (server) };
+//   zpat_req_t *req = zpat_req_new ("tcp://host:5555", &opts);
+
+typedef struct zpat_cert zpat_cert_t;
+
+// zpat_cert_new makes a certificate with a new key pair; zpat_cert_new_txt
+// makes one of keys given as 40-character Z85 text (secret_txt NULL for a
+// public key only; given, it must belong to public_txt). They return it, for
+// the caller to free with zpat_cert_destroy, or NULL with errno: EINVAL,
+// ENOMEM, ENOTSUP.
+ZPAT_EXPORT zpat_cert_t *zpat_cert_new (void);
+ZPAT_EXPORT zpat_cert_t *zpat_cert_new_txt (const char *public_txt,
+                                           const char *secret_txt);
+
+// zpat_cert_load reads the certificate file at path: a NAME.key gives the
+// public key only, a NAME.key_secret both (checked to belong together). It
+// returns the certificate (the caller frees it), or NULL with errno: ENOENT
+// (no such file), EACCES (not readable), EINVAL (NULL, not a certificate:
+// truncated, malformed, keys that do not match, larger than 64 KiB),
+// ENOMEM, ENOTSUP, or another errno of open (2) or read (2).
+ZPAT_EXPORT zpat_cert_t *zpat_cert_load (const char *path);
+
+// zpat_cert_save writes path (the public certificate, mode 0644 less the
+// umask) and path with "_secret" added (both keys, mode 0600), so
+// zpat_cert_save (cert, "keys/alice.key") writes keys/alice.key and
+// keys/alice.key_secret. zpat_cert_save_public writes path only. Neither
+// ever overwrites: 0, or -1 with errno EEXIST (a file is there already;
+// nothing written), EINVAL (NULL; zpat_cert_save on a certificate without
+// its secret key), ENOENT, EACCES, ENOSPC and the like (nothing left
+// behind).
+ZPAT_EXPORT int zpat_cert_save (const zpat_cert_t *self, const char *path);
+ZPAT_EXPORT int zpat_cert_save_public (const zpat_cert_t *self,
+                                       const char *path);
+
+// zpat_cert_public_txt returns the public key as 40 characters of Z85 text
+// (valid while the certificate lives), or NULL with EINVAL. The secret key
+// has no getter: it goes to libzmq through the options and to files
+// through zpat_cert_save, and nowhere else.
+ZPAT_EXPORT const char *zpat_cert_public_txt (const zpat_cert_t *self);
+// zpat_cert_has_secret: 1 when the certificate has its secret key, 0 when
+// not, -1 with EINVAL.
+ZPAT_EXPORT int zpat_cert_has_secret (const zpat_cert_t *self);
+
+// Metadata, saved in the files' "metadata" section (as "name = value"):
+// zpat_cert_set_meta sets name to value (copied; value NULL removes it):
+// 0, or -1 with EINVAL (NULL self or name; a name not of letters, digits
+// and "$-_@.&+/", or up to 64 of them; a value with a line break or a
+// double quote) or ENOMEM. zpat_cert_meta returns the value (valid until
+// it is set again or the certificate freed), or NULL with ENOENT (not set)
+// or EINVAL.
+ZPAT_EXPORT int zpat_cert_set_meta (zpat_cert_t *self, const char *name,
+                                    const char *value);
+ZPAT_EXPORT const char *zpat_cert_meta (const zpat_cert_t *self,
+                                        const char *name);
+
+// zpat_cert_destroy wipes the keys from memory, frees the certificate and
+// sets *self_p to NULL; NULL does nothing.
+ZPAT_EXPORT void zpat_cert_destroy (zpat_cert_t **self_p);
+
+// The authenticator: one per process, in a thread of its own, answering
+// libzmq's ZAP requests (RFC 27) for every object of the process. While it
+// runs, each peer that connects to a CURVE or PLAIN server is checked:
+//   1. its IP address: with any address allowed, only those pass; else
+//      those denied are refused (an ipc:// peer has no address: an allow
+//      list refuses it);
+//   2. CURVE: its public key must be in the key directory
+//      (zpat_auth_curve_keys), or any key passes (zpat_auth_curve_any);
+//      with neither, CURVE clients are refused;
+//   3. PLAIN: its name and password must be in the password file.
+// A refused peer gets no message through and no message from the server;
+// its side records ZPAT_EVENT_HANDSHAKE_FAILED with reason
+// ZPAT_HANDSHAKE_AUTH and value 400. Without an authenticator, a CURVE
+// server accepts any client that knows its public key. Plaintext objects
+// are never checked (libzmq asks only for those with a ZAP domain).
+typedef struct zpat_auth zpat_auth_t;
+
+// zpat_auth_new starts the authenticator, which refuses every CURVE and
+// PLAIN peer until told what to allow. Returns it (the caller stops it with
+// zpat_auth_destroy), or NULL with errno: EALREADY (one is running in this
+// process), EADDRINUSE (another ZAP handler, czmq's zauth say, has the
+// context), ZPAT_ETERM, ENOMEM, EMFILE.
+ZPAT_EXPORT zpat_auth_t *zpat_auth_new (void);
+
+// zpat_auth_destroy stops it, frees it and sets *self_p to NULL (NULL does
+// nothing); from then on CURVE servers accept any client again. After
+// fork (), the child's copy is only freed: start a new one there.
+ZPAT_EXPORT void zpat_auth_destroy (zpat_auth_t **self_p);
+
+// zpat_auth_allow and zpat_auth_deny add an IPv4 or IPv6 address (as text,
+// "192.168.1.7" or "::1"; no names, no ranges) to the allowed or denied
+// list. 0, or -1 with errno EINVAL (NULL, not an address), ENOMEM,
+// ZPAT_ETERM (zpat_shutdown () stopped it), ZPAT_EFORKED.
+ZPAT_EXPORT int zpat_auth_allow (zpat_auth_t *self, const char *address);
+ZPAT_EXPORT int zpat_auth_deny (zpat_auth_t *self, const char *address);
+
+// zpat_auth_curve_keys accepts CURVE clients whose public key is in one of
+// the certificate files NAME.key in directory (as zpat-keygen, czmq and
+// pyzmq write them; other files, and files that do not read as
+// certificates, are ignored). The directory is looked at again for every
+// connection, so keys added or removed count from the next connection on
+// (a connection made stays). NULL stops accepting CURVE clients.
+// zpat_auth_curve_any accepts any CURVE client (encryption without
+// authentication of clients). Each replaces the other. 0, or -1 with errno
+// ENOENT, ENOTDIR, EACCES (directory), EINVAL, ENOMEM, ENOTSUP,
+// ZPAT_ETERM, ZPAT_EFORKED.
+ZPAT_EXPORT int zpat_auth_curve_keys (zpat_auth_t *self, const char *directory);
+ZPAT_EXPORT int zpat_auth_curve_any (zpat_auth_t *self);
+
+// zpat_auth_plain accepts PLAIN clients by the password file at path: lines
+// "name=password" (czmq's zauth format; lines starting with "#" and blank
+// lines skipped). Read again when it changes. NULL stops accepting PLAIN
+// clients. 0, or -1 with errno ENOENT, EACCES, EINVAL (a line without
+// "="), ENOMEM, ZPAT_ETERM, ZPAT_EFORKED.
+ZPAT_EXPORT int zpat_auth_plain (zpat_auth_t *self, const char *path);
 
 // ---------------------------------------------------------------------------
 // Counters: always on, read with one call. A multipart message counts once,

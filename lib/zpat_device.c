@@ -59,6 +59,10 @@ struct zpat_device {
 
 enum { RUNNING, DESTROYER, ORPHAN };
 
+// The size of zpat_device_options_t in zpat 0.1, before zpat_options_t
+// grew the security fields: two zpat 0.1 option structs and a pointer.
+#define DEVICE_OPTIONS_V0_SIZE (2 * ZPAT__OPTIONS_V0_SIZE + sizeof (char *))
+
 // How long destroy waits for the proxy to end after TERMINATE. It ends at
 // once unless it is inside a send no peer can take (every backend peer
 // full): libzmq's proxy then reads no command until the send goes.
@@ -163,7 +167,15 @@ zpat_device_new_sized (int type, const char *frontend, const char *backend,
         return zpat__fail_null (EINVAL);
     zpat_device_options_t given;
     memset (&given, 0, sizeof given);
-    if (opts) {
+    if (opts && opts_size == DEVICE_OPTIONS_V0_SIZE) {
+        // zpat 0.1's layout: each side's options as they were then.
+        const char *bytes = (const char *)opts;
+        memcpy (&given.frontend, bytes, ZPAT__OPTIONS_V0_SIZE);
+        memcpy (&given.backend, bytes + ZPAT__OPTIONS_V0_SIZE,
+                ZPAT__OPTIONS_V0_SIZE);
+        memcpy (&given.capture, bytes + 2 * ZPAT__OPTIONS_V0_SIZE,
+                sizeof given.capture);
+    } else if (opts) {
         if (opts_size < sizeof given)
             return zpat__fail_null (EINVAL);
         const unsigned char *bytes = (const unsigned char *)opts;
@@ -236,8 +248,9 @@ zpat_device_t *
 zpat_device_new (int type, const char *frontend, const char *backend,
                  const zpat_device_options_t *opts)
 {
+    // The entry point without a size: a caller built against zpat 0.1.
     return zpat_device_new_sized (type, frontend, backend, opts,
-                                  sizeof (zpat_device_options_t));
+                                  DEVICE_OPTIONS_V0_SIZE);
 }
 
 static int

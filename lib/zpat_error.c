@@ -26,6 +26,12 @@ zpat_strerror (int errnum)
         return text;
     switch (errnum) {
         ZPAT__ERRNO_MAP (ZPAT__ERRNO_CASE)
+    case ENOTSUP:
+        // What zpat returns it for: CURVE on a libzmq built without it.
+        return zmq_has ("curve")
+                   ? "Operation not supported"
+                   : "Operation not supported (this libzmq was built "
+                     "without CURVE: no certificates or encryption)";
     default:
         break;
     }

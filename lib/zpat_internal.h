@@ -174,6 +174,17 @@ zpat__fail_null (int code)
 }
 
 // ---------------------------------------------------------------------------
+// Layer 0: CURVE keys (zpat_cert.c), for the options and the authenticator.
+// True when libzmq can do CURVE.
+bool zpat__curve_available (void);
+// Decodes a 40-character Z85 key into key: 0, or -1 with EINVAL.
+int zpat__z85_key (const char *text, uint8_t key[32]);
+// A certificate's keys (32 bytes each), or NULL with EINVAL: not a
+// certificate, or (the secret) one without its secret key.
+const uint8_t *zpat__cert_public (const zpat_cert_t *self);
+const uint8_t *zpat__cert_secret (const zpat_cert_t *self);
+
+// ---------------------------------------------------------------------------
 // Layer 0: the context (zpat_ctx.c).
 
 // Opens a libzmq socket of type for core in the shared context and

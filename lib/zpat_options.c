@@ -150,6 +150,69 @@ s_set_option (zpat_socket_t *self, option_t option, int64_t value)
     return rc;
 }
 
+// PLAIN's name and password travel in one-byte-length fields.
+#define PLAIN_FIELD_MAX 255
+
+static int
+s_set_key (zpat_socket_t *self, int name, const uint8_t *key)
+{
+    return zmq_setsockopt (self->handle, name, key, 32);
+}
+
+// The security fields: CURVE (a server with its certificate, or a client
+// with its certificate and the server's key) or PLAIN, or neither.
+static int
+s_apply_security (zpat_socket_t *self, const zpat_options_t *opts)
+{
+    bool curve = opts->curve_cert || opts->curve_server_key;
+    bool plain =
+        opts->plain_username || opts->plain_password || opts->plain_server;
+    if (curve && plain)
+        return zpat__fail (EINVAL);
+    if (plain) {
+        int on = 1;
+        if (opts->plain_server)
+            return opts->plain_username || opts->plain_password
+                       ? zpat__fail (EINVAL)
+                       : zmq_setsockopt (self->handle, ZMQ_PLAIN_SERVER, &on,
+                                         sizeof on);
+        const char *name = opts->plain_username;
+        const char *password = opts->plain_password;
+        if (!name || !password || strlen (name) > PLAIN_FIELD_MAX ||
+            strlen (password) > PLAIN_FIELD_MAX)
+            return zpat__fail (EINVAL);
+        if (zmq_setsockopt (self->handle, ZMQ_PLAIN_USERNAME, name,
+                            strlen (name)) == -1)
+            return -1;
+        return zmq_setsockopt (self->handle, ZMQ_PLAIN_PASSWORD, password,
+                               strlen (password));
+    }
+    if (!curve)
+        return 0;
+    if (!zpat__curve_available ())
+        return zpat__fail (ENOTSUP);
+    if (!opts->curve_cert)
+        return zpat__fail (EINVAL);
+    const uint8_t *public_key = zpat__cert_public (opts->curve_cert);
+    const uint8_t *secret_key = zpat__cert_secret (opts->curve_cert);
+    if (!public_key || !secret_key)
+        return -1;
+    if (!opts->curve_server_key) {
+        int on = 1;
+        if (zmq_setsockopt (self->handle, ZMQ_CURVE_SERVER, &on, sizeof on) ==
+            -1)
+            return -1;
+        return s_set_key (self, ZMQ_CURVE_SECRETKEY, secret_key);
+    }
+    uint8_t server_key[32];
+    if (zpat__z85_key (opts->curve_server_key, server_key) == -1)
+        return -1;
+    if (s_set_key (self, ZMQ_CURVE_SERVERKEY, server_key) == -1 ||
+        s_set_key (self, ZMQ_CURVE_PUBLICKEY, public_key) == -1)
+        return -1;
+    return s_set_key (self, ZMQ_CURVE_SECRETKEY, secret_key);
+}
+
 int
 zpat__options_apply (zpat_socket_t *self, const zpat_options_t *opts)
 {
@@ -183,7 +246,11 @@ zpat__options_apply (zpat_socket_t *self, const zpat_options_t *opts)
         else
             s_store (self, option, value);
     }
-    return 0;
+    if (zpat__socket_enter (self) == -1)
+        return -1;
+    int rc = s_apply_security (self, opts);
+    zpat__socket_leave (self);
+    return rc;
 }
 
 int

@@ -11,6 +11,7 @@
 
 #include <check.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -91,6 +92,48 @@ START_TEST (old_layout_is_read_and_written_within_bounds)
 }
 END_TEST
 
+// zpat_device_options_t as zpat 0.1 declared it: two 0.1 option structs
+// and the capture endpoint. zpat 0.2's option fields moved capture, so the
+// library must read this layout by its size.
+typedef struct {
+    options_v0_t frontend;
+    options_v0_t backend;
+    const char *capture;
+} device_options_v0_t;
+
+START_TEST (old_device_layout_is_read_within_bounds)
+{
+    ck_assert_uint_eq (sizeof (device_options_v0_t), 88);
+    device_options_v0_t *old = s_at_edge (sizeof *old);
+    memset (old, 0, sizeof *old);
+    old->frontend.recv_timeout_ms = 100; // must not be taken as a pointer
+    char capture[64];
+    snprintf (capture, sizeof capture, "inproc://abi-capture-%d", getpid ());
+    old->capture = capture;
+    char front[64], back[64];
+    snprintf (front, sizeof front, "inproc://abi-front-%d", getpid ());
+    snprintf (back, sizeof back, "inproc://abi-back-%d", getpid ());
+    zpat_device_t *device = zpat_device_new_sized (
+        ZPAT_STREAMER, front, back, (const zpat_device_options_t *)old,
+        sizeof *old);
+    ck_assert_msg (device, "zpat_device_new_sized: %s", zpat_strerror (errno));
+    // The capture endpoint was read where 0.1 put it: it is bound.
+    NULL_WITH (EADDRINUSE, zpat_pub_new (capture, &tu_opts));
+    zpat_push_t *push = zpat_push_new (front, &tu_opts);
+    zpat_pull_t *pull = zpat_pull_new (NULL, &tu_opts);
+    ck_assert_ptr_nonnull (pull);
+    ck_assert_int_eq (zpat_connect (pull, back), 0);
+    ck_assert_int_eq (zpat_send_str (push, "through"), 0);
+    char *got = zpat_recv_str (pull);
+    ck_assert_str_eq (got, "through");
+    zpat_str_free (&got);
+    zpat_push_destroy (&push);
+    zpat_pull_destroy (&pull);
+    zpat_device_destroy (&device);
+    s_edge_free ();
+}
+END_TEST
+
 START_TEST (todays_struct_through_the_macros)
 {
     zpat_options_t *opts = s_at_edge (sizeof *opts);
@@ -157,6 +200,7 @@ main (void)
     Suite *suite = suite_create ("options_abi");
     TCase *tc = tcase_create ("layouts");
     tcase_add_test (tc, old_layout_is_read_and_written_within_bounds);
+    tcase_add_test (tc, old_device_layout_is_read_within_bounds);
     tcase_add_test (tc, todays_struct_through_the_macros);
     tcase_add_test (tc, a_later_layout);
     tcase_add_test (tc, sizes_too_small_are_refused);
