@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 # Format: every C file in the tree's source folders, tests and examples
 # included; any difference from clang-format's output is an error.
-mapfile -t sources < <(find include lib tests examples \
+mapfile -t sources < <(find include lib tests examples tools \
   -type f \( -name '*.c' -o -name '*.h' \) | sort)
 echo "clang-format: ${#sources[@]} files"
 status=0

@@ -711,7 +711,8 @@ ZPAT_EXPORT int zpat_device_run (zpat_device_t *self);
 //   zpat_cert_t *mine = zpat_cert_load ("client.key_secret");
 //   zpat_cert_t *server = zpat_cert_load ("server.key");
 //   zpat_options_t opts = { .curve_cert = mine,
-//                           .curve_server_key = zpat_cert_public_txt (server) };
+//                           .curve_server_key = zpat_cert_public_txt (server)
+//                           };
 //   zpat_req_t *req = zpat_req_new ("tcp://host:5555", &opts);
 
 typedef struct zpat_cert zpat_cert_t;
@@ -723,7 +724,7 @@ typedef struct zpat_cert zpat_cert_t;
 // ENOMEM, ENOTSUP.
 ZPAT_EXPORT zpat_cert_t *zpat_cert_new (void);
 ZPAT_EXPORT zpat_cert_t *zpat_cert_new_txt (const char *public_txt,
-                                           const char *secret_txt);
+                                            const char *secret_txt);
 
 // zpat_cert_load reads the certificate file at path: a NAME.key gives the
 // public key only, a NAME.key_secret both (checked to belong together). It

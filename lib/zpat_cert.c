@@ -434,8 +434,8 @@ s_write (const zpat_cert_t *self, int fd, bool secret)
                  "in your home\n"
                  "#   directory, in the .curve subdirectory.\n");
     for (const meta_t *it = self->meta; it; it = it->next)
-        used += snprintf (text + used, size - (size_t)used,
-                          "    %s = \"%s\"\n", it->name, it->value);
+        used += snprintf (text + used, size - (size_t)used, "    %s = \"%s\"\n",
+                          it->name, it->value);
     used += snprintf (text + used, size - (size_t)used,
                       "curve\n    public-key = \"%s\"\n", self->public_txt);
     if (secret) {

@@ -113,9 +113,9 @@ START_TEST (old_device_layout_is_read_within_bounds)
     char front[64], back[64];
     snprintf (front, sizeof front, "inproc://abi-front-%d", getpid ());
     snprintf (back, sizeof back, "inproc://abi-back-%d", getpid ());
-    zpat_device_t *device = zpat_device_new_sized (
-        ZPAT_STREAMER, front, back, (const zpat_device_options_t *)old,
-        sizeof *old);
+    zpat_device_t *device =
+        zpat_device_new_sized (ZPAT_STREAMER, front, back,
+                               (const zpat_device_options_t *)old, sizeof *old);
     ck_assert_msg (device, "zpat_device_new_sized: %s", zpat_strerror (errno));
     // The capture endpoint was read where 0.1 put it: it is bound.
     NULL_WITH (EADDRINUSE, zpat_pub_new (capture, &tu_opts));
