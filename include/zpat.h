@@ -227,7 +227,9 @@ typedef struct zpat_options {
     // (borrowed: the keys are handed to libzmq at construction). With
     // curve_server_key (the server's 40-character public key text) the
     // object is a CURVE client; without it, a CURVE server, which never
-    // accepts a peer that does not speak CURVE.
+    // accepts a peer that does not speak CURVE. Over tcp:// and ipc://:
+    // libzmq makes no handshake on inproc://, whose peers (in the same
+    // process) are neither encrypted nor checked.
     const struct zpat_cert *curve_cert;
     const char *curve_server_key;
     // PLAIN (a name and a password sent in the clear, for networks you

@@ -844,6 +844,62 @@ START_TEST (child_signal_pipe_is_its_own)
 }
 END_TEST
 
+// ---------------------------------------------------------------------------
+// The authenticator across fork (): the child's copy only frees, and the
+// child may start one of its own (its own context's ZAP handler). The
+// parent's keeps answering.
+
+static int
+s_auth_child (void *arg)
+{
+    zpat_auth_t *inherited = arg;
+    errno = 0;
+    CHILD_FORKED (zpat_auth_deny (inherited, "10.0.0.1") == -1, "auth_deny");
+    CHILD_FORKED (zpat_auth_curve_any (inherited) == -1, "auth_curve_any");
+    zpat_auth_t *own = zpat_auth_new ();
+    CHILD_CHECK (own, "auth_new in the child: %s", zpat_strerror (errno));
+    CHILD_CHECK (zpat_auth_curve_any (own) == 0, "curve_any: %s",
+                 zpat_strerror (errno));
+    zpat_auth_destroy (&inherited); // frees, never waits on a thread
+    CHILD_CHECK (!inherited, "auth_destroy left the pointer");
+    zpat_auth_destroy (&own);
+    return 0;
+}
+
+START_TEST (authenticator_after_fork)
+{
+    zpat_auth_t *auth = zpat_auth_new ();
+    ck_assert_msg (auth, "zpat_auth_new: %s", zpat_strerror (errno));
+    ck_assert_int_eq (zpat_auth_curve_any (auth), 0);
+    child_t child = s_spawn (s_auth_child, auth, false);
+    s_reap (&child);
+    // The parent's still answers: a CURVE pair connects through it.
+    zpat_cert_t *server = zpat_cert_new (), *client = zpat_cert_new ();
+    ck_assert_ptr_nonnull (server);
+    ck_assert_ptr_nonnull (client);
+    zpat_options_t opts = {.recv_timeout_ms = RECV_TIMEOUT_MS,
+                           .linger_ms = ZPAT_WAIT_NONE,
+                           .curve_cert = server};
+    zpat_rep_t *rep = zpat_rep_new ("tcp://127.0.0.1:*", &opts);
+    char endpoint[TU_ENDPOINT_SIZE];
+    tu_bound_endpoint (zpat_socket (rep), "zpat_rep_new", "tcp", endpoint);
+    opts.curve_cert = client;
+    opts.curve_server_key = zpat_cert_public_txt (server);
+    zpat_req_t *req = zpat_req_new (endpoint, &opts);
+    ck_assert_ptr_nonnull (req);
+    ck_assert_int_eq (zpat_send_str (req, "after fork"), 0);
+    char *text = zpat_recv_str (rep);
+    ck_assert_msg (text, "recv: %s", zpat_strerror (errno));
+    ck_assert_str_eq (text, "after fork");
+    zpat_str_free (&text);
+    zpat_req_destroy (&req);
+    zpat_rep_destroy (&rep);
+    zpat_cert_destroy (&server);
+    zpat_cert_destroy (&client);
+    zpat_auth_destroy (&auth);
+}
+END_TEST
+
 static Suite *
 fork_suite (void)
 {
@@ -866,6 +922,7 @@ fork_suite (void)
     tc = tcase_create ("signals");
     tcase_set_timeout (tc, 60);
     tcase_add_test (tc, child_signal_pipe_is_its_own);
+    tcase_add_test (tc, authenticator_after_fork);
     suite_add_tcase (suite, tc);
     return suite;
 }
