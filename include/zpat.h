@@ -732,7 +732,8 @@ ZPAT_EXPORT zpat_cert_t *zpat_cert_new_txt (const char *public_txt,
 // public key only, a NAME.key_secret both (checked to belong together). It
 // returns the certificate (the caller frees it), or NULL with errno: ENOENT
 // (no such file), EACCES (not readable), EINVAL (NULL, not a certificate:
-// truncated, malformed, keys that do not match, larger than 64 KiB),
+// truncated, malformed, keys that do not match, larger than 64 KiB, not a
+// regular file),
 // ENOMEM, ENOTSUP, or another errno of open (2) or read (2).
 ZPAT_EXPORT zpat_cert_t *zpat_cert_load (const char *path);
 

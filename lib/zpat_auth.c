@@ -302,7 +302,8 @@ static int
 s_passwords_load (passwords_t *self)
 {
     s_passwords_clear (self);
-    int fd = open (self->path, O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: a FIFO must not block the open (only regular files do).
+    int fd = open (self->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     struct stat st;
     if (fd == -1)
         return -1;

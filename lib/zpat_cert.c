@@ -269,12 +269,19 @@ zpat_cert_meta (const zpat_cert_t *self, const char *name)
 static char *
 s_slurp (const char *path, size_t *length)
 {
-    int fd = open (path, O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: a FIFO at path must not block the open; only regular
+    // files are read.
+    int fd = open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd == -1)
         return NULL;
-    char *text = malloc (CERT_FILE_MAX + 1);
+    struct stat st;
+    int code = fstat (fd, &st) == -1  ? errno
+               : S_ISREG (st.st_mode) ? 0
+                                      : EINVAL;
+    char *text = code ? NULL : malloc (CERT_FILE_MAX + 1);
     size_t have = 0;
-    int code = text ? 0 : ENOMEM;
+    if (!code && !text)
+        code = ENOMEM;
     while (code == 0) {
         ssize_t got = read (fd, text + have, CERT_FILE_MAX + 1 - have);
         if (got == -1 && errno == EINTR)
