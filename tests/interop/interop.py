@@ -3,7 +3,7 @@
 #
 # Usage: interop.py CASE [--raw] --reqrep_server PATH --reqrep_client PATH ...
 # CASE is one of reqrep, pubsub, pipeline, frames, signals, storm, leaks,
-# errors, console, routing.
+# errors, console, routing, devices, security.
 # Each program's path comes from meson (tests/interop/meson.build), so the
 # same checks also run against the raw-libzmq versions in tests/interop/raw/
 # (--raw; frames needs tests/interop/frames_peer.c, which is zpat only).
@@ -29,6 +29,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -44,7 +45,8 @@ TUTORIAL = ["reqrep_server", "reqrep_client", "pubsub_server",
             "pipeline_worker", "pipeline_client"]
 PROGRAMS = TUTORIAL + ["frames_peer", "routing_peer", "console_server",
                        "queue_device", "forwarder_device",
-                       "streamer_device"]
+                       "streamer_device", "secure_reqrep_server",
+                       "secure_reqrep_client", "zpat_keygen"]
 WAIT = 5.0         # seconds: the bound on every wait for a message or line
 EXIT_AFTER_SIGNAL = 1.0  # seconds: the brief's "ends within a second"
 PROMPT_REQ = b"please enter text: "
@@ -1237,11 +1239,344 @@ def case_devices(bins, ctx):
     device.stop_with(signal.SIGTERM, "idle")
 
 
+# ---------------------------------------------------------------------------
+# security: the CURVE ports (examples/secure_reqrep_*.c) and zpat-keygen
+# with pyzmq's CURVE sockets, its certificates (zmq.auth) and its
+# authenticator (zmq.auth.thread.ThreadAuthenticator)
+
+REFUSED_WAIT = 1.0  # seconds a refused peer is given to (not) get a reply
+HANDSHAKE_EVENTS = (zmq.EVENT_HANDSHAKE_SUCCEEDED |
+                    zmq.EVENT_HANDSHAKE_FAILED_AUTH |
+                    zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                    zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+
+
+def keygen(bins, name, directory):
+    """Runs zpat-keygen NAME DIR; returns the public key it printed."""
+    program = Program([bins.zpat_keygen, name, directory])
+    rc = program.wait_exit()
+    check(rc == 0 and program.err == b"",
+          f"zpat-keygen {name} DIR: status 0, nothing on stderr (got {rc}, "
+          f"{bytes(program.err)!r})")
+    return bytes(program.out).split(b"\n", 1)[0]
+
+
+def wait_handshake(monitor, wanted):
+    """Reads monitor events until one of type wanted; returns its value."""
+    from zmq.utils.monitor import recv_monitor_message
+    deadline = time.monotonic() + WAIT
+    seen = []
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0 or not monitor.poll(int(left * 1000)):
+            raise Failure(f"no handshake event {wanted} within {WAIT} s "
+                          f"(saw {seen!r})")
+        event = recv_monitor_message(monitor)
+        if event["event"] == wanted:
+            return event["value"]
+        seen.append((event["event"], event["value"]))
+
+
+def curve_req(ctx, endpoint, keys, server_public):
+    """A pyzmq CURVE REQ with keys (public, secret), connected to the
+    server whose public key is server_public; and a monitor of its
+    handshakes, made before it connects."""
+    req = ctx.socket(zmq.REQ)
+    req.curve_publickey, req.curve_secretkey = keys
+    req.curve_serverkey = server_public
+    monitor = req.get_monitor_socket(HANDSHAKE_EVENTS)
+    req.connect(endpoint)
+    return req, monitor
+
+
+def fails_with_status_1(argv, named, reason):
+    """Checks argv ends with status 1 and one line on stderr naming
+    named and saying reason."""
+    program = Program(argv)
+    rc = program.wait_exit()
+    words = " ".join(os.path.basename(a) for a in argv)
+    err = program.err.decode("utf-8", "replace")
+    check(rc == 1 and err.count("\n") == 1 and err.endswith("\n") and
+          named in err and reason in err and program.out == b"",
+          f"{words}: status 1, one line naming {os.path.basename(named)} "
+          f"and '{reason}' (got {rc}, {err!r})")
+
+
+def case_security(bins, ctx):
+    if not zmq.has("curve"):
+        print("SKIP: this libzmq has no CURVE")
+        sys.exit(77)
+    with tempfile.TemporaryDirectory(prefix="zpat-interop-security-") as tmp:
+        security_checks(bins, ctx, tmp)
+
+
+def security_checks(bins, ctx, tmp):
+    import zmq.auth
+    from zmq.auth.thread import ThreadAuthenticator
+
+    # Certificates made by pyzmq, and by zpat-keygen and read by pyzmq.
+    py_keys = os.path.join(tmp, "pyzmq-keys")
+    zp_keys = os.path.join(tmp, "zpat-keys")
+    os.mkdir(py_keys)
+    os.mkdir(zp_keys)
+    py = {}
+    for name in ("pyserver", "pyalice", "pymallory"):
+        _, secret_file = zmq.auth.create_certificates(py_keys, name)
+        py[name] = zmq.auth.load_certificate(secret_file)
+    zp = {}
+    for name in ("zserver", "zalice", "zmallory"):
+        printed = keygen(bins, name, zp_keys)
+        path = os.path.join(zp_keys, name + ".key")
+        public, no_secret = zmq.auth.load_certificate(path)
+        public2, secret = zmq.auth.load_certificate(path + "_secret")
+        check(no_secret is None and public == printed == public2 and
+              len(public) == 40 and secret and len(secret) == 40 and
+              zmq.curve_public(secret) == public,
+              f"pyzmq load_certificate reads zpat-keygen's {name}.key and "
+              f"{name}.key_secret: the public key printed, and the secret "
+              "key that goes with it")
+        mode = os.stat(path + "_secret").st_mode & 0o777
+        check(mode & 0o077 == 0,
+              f"zpat-keygen's {name}.key_secret is private (mode {mode:o})")
+        zp[name] = (public, secret)
+    loaded = zmq.auth.load_certificates(zp_keys)
+    check(set(loaded) == {keys[0] for keys in zp.values()},
+          "pyzmq load_certificates reads the directory zpat-keygen wrote")
+    before = open(os.path.join(zp_keys, "zalice.key_secret"), "rb").read()
+    again = Program([bins.zpat_keygen, "zalice", zp_keys])
+    check(again.wait_exit() != 0 and open(os.path.join(
+        zp_keys, "zalice.key_secret"), "rb").read() == before,
+          "zpat-keygen does not overwrite a certificate")
+
+    # The clients each server lets in: one pyzmq-made key, one zpat-made.
+    # The C server's directory also holds what it must ignore: a file that
+    # is no certificate, a malformed NAME.key, and a secret file whose key
+    # is not there as NAME.key.
+    c_clients = os.path.join(tmp, "c-server-clients")
+    py_clients = os.path.join(tmp, "pyzmq-server-clients")
+    for directory in (c_clients, py_clients):
+        os.mkdir(directory)
+        shutil.copy(os.path.join(py_keys, "pyalice.key"), directory)
+        shutil.copy(os.path.join(zp_keys, "zalice.key"), directory)
+    with open(os.path.join(c_clients, "README"), "w") as f:
+        f.write("the clients this server lets in\n")
+    with open(os.path.join(c_clients, "junk.key"), "w") as f:
+        f.write("curve\n    public-key = \"too short\"\n")
+    shutil.copy(os.path.join(zp_keys, "zmallory.key_secret"), c_clients)
+
+    # pyzmq CURVE REQs against the C server, which has pyzmq's certificate.
+    server, endpoint = start_bound([
+        bins.secure_reqrep_server,
+        os.path.join(py_keys, "pyserver.key_secret"), c_clients, ENDPOINT])
+    server.wait_output(b"wait for client ...\n")
+    requests = [b"hello", "你好，世界".encode(), b"\x00bin\x00ary\xff\x00",
+                b"", os.urandom(100000)]
+    good = {}
+    for name, keys in (("pyalice", py["pyalice"]), ("zalice", zp["zalice"])):
+        req, monitor = curve_req(ctx, endpoint, keys, py["pyserver"][0])
+        for request in requests:
+            req.send(request)
+            check(recv_bounded(req) == request,
+                  f"C secure_reqrep_server echoes {len(request)} bytes to "
+                  f"pyzmq CURVE REQ {name}")
+        wait_handshake(monitor, zmq.EVENT_HANDSHAKE_SUCCEEDED)
+        good[name] = req
+    answered = 2 * len(requests)
+    for text in ["hello", "你好，世界", ""]:
+        line = f"message from client: {text}\n".encode()
+        check(server.out.count(line) >= 2,
+              f"C secure_reqrep_server prints {line!r} for each client")
+
+    # Keys the server does not know, in the pyzmq format and in zpat's
+    # (zmallory's secret file is in the directory, but no zmallory.key).
+    for name, keys in (("pymallory", py["pymallory"]),
+                       ("zmallory", zp["zmallory"])):
+        req, monitor = curve_req(ctx, endpoint, keys, py["pyserver"][0])
+        req.send(b"let me in: " + name.encode())
+        value = wait_handshake(monitor, zmq.EVENT_HANDSHAKE_FAILED_AUTH)
+        check(value == 400, f"pyzmq CURVE REQ {name}, key not in the "
+              f"client directory: handshake refused, ZAP status 400 (got "
+              f"{value})")
+        check(not req.poll(int(REFUSED_WAIT * 1000)),
+              f"pyzmq CURVE REQ {name}: no reply within {REFUSED_WAIT} s")
+        req.close()
+
+    # A plaintext client: the CURVE server never talks to it.
+    plain = ctx.socket(zmq.REQ)
+    monitor = plain.get_monitor_socket(HANDSHAKE_EVENTS)
+    plain.connect(endpoint)
+    plain.send(b"plaintext hello")
+    value = wait_handshake(monitor, zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL)
+    check(value == zmq.PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH,
+          "plaintext pyzmq REQ against the CURVE server: handshake fails, "
+          f"mechanism mismatch (got {value:#x})")
+    check(not plain.poll(int(REFUSED_WAIT * 1000)),
+          f"plaintext pyzmq REQ: no reply within {REFUSED_WAIT} s")
+    plain.close()
+
+    # The server still serves the clients it knows, old and new, and the
+    # zpat client too (zpat-made client key, pyzmq-made server key).
+    for name, req in good.items():
+        req.send(b"still there? " + name.encode())
+        check(recv_bounded(req) == b"still there? " + name.encode(),
+              f"after the refusals, the server still answers {name}")
+    req, _ = curve_req(ctx, endpoint, py["pyalice"], py["pyserver"][0])
+    req.send(b"new pyalice")
+    check(recv_bounded(req) == b"new pyalice",
+          "after the refusals, a new pyalice connection is answered")
+    answered += 3
+
+    # The directory is read again for each connection: a key added counts
+    # from the next connection on, and one removed too.
+    added = os.path.join(c_clients, "pymallory.key")
+    shutil.copy(os.path.join(py_keys, "pymallory.key"), added)
+    req, _ = curve_req(ctx, endpoint, py["pymallory"], py["pyserver"][0])
+    req.send(b"admitted now")
+    check(recv_bounded(req) == b"admitted now",
+          "pymallory.key added to the client directory: a new connection "
+          "with that key is answered")
+    req.close()
+    answered += 1
+    os.remove(added)
+    req, monitor = curve_req(ctx, endpoint, py["pymallory"],
+                             py["pyserver"][0])
+    req.send(b"let me in again")
+    value = wait_handshake(monitor, zmq.EVENT_HANDSHAKE_FAILED_AUTH)
+    check(value == 400 and not req.poll(int(REFUSED_WAIT * 1000)),
+          "pymallory.key removed again: a new connection is refused "
+          f"(ZAP status {value}) and gets no reply")
+    req.close()
+
+    client = Program([bins.secure_reqrep_client,
+                      os.path.join(zp_keys, "zalice.key_secret"),
+                      os.path.join(py_keys, "pyserver.key"), endpoint])
+    client.write("from zpat\nb\n")
+    check(client.wait_exit() == 0 and
+          b"received reply: from zpat\n" in client.out and client.err == b"",
+          "C secure_reqrep_client <-> C secure_reqrep_server: answered, "
+          f"status 0 (got {client.proc.returncode}, {bytes(client.out)!r}, "
+          f"{bytes(client.err)!r})")
+    answered += 1
+    server.wait_output(b"wait for client ...\n", answered + 1)
+    check(b"let me in" not in server.out and b"plaintext" not in server.out,
+          "C secure_reqrep_server never saw a refused or plaintext request")
+    server.stop_with(signal.SIGINT, "after refusals")
+
+    # The C client against a pyzmq CURVE REP (zpat-made server key) whose
+    # ThreadAuthenticator lets in the keys of py_clients.
+    auth = ThreadAuthenticator(ctx.ctx)
+    auth.start()
+    stop = threading.Event()
+    server_thread = None
+    try:
+        auth.configure_curve(domain="*", location=py_clients)
+        rep = ctx.socket(zmq.REP)
+        rep.curve_publickey, rep.curve_secretkey = zp["zserver"]
+        rep.curve_server = True
+        monitor = rep.get_monitor_socket(HANDSHAKE_EVENTS)
+        port = rep.bind_to_random_port("tcp://127.0.0.1")
+        endpoint = f"tcp://127.0.0.1:{port}"
+        got = []
+
+        def serve():
+            while not stop.is_set():
+                if rep.poll(50):
+                    request = rep.recv()
+                    got.append(request)
+                    rep.send("回复:".encode() + request)
+
+        server_thread = threading.Thread(target=serve)
+        server_thread.start()
+        server_public = os.path.join(zp_keys, "zserver.key")
+        for name, secret_file in (
+                ("zalice", os.path.join(zp_keys, "zalice.key_secret")),
+                ("pyalice", os.path.join(py_keys, "pyalice.key_secret"))):
+            got.clear()
+            client = Program([bins.secure_reqrep_client, secret_file,
+                              server_public, endpoint])
+            client.write("hello\n  你好，世界 \t\n\n  b  \nnever sent\n")
+            check(client.wait_exit() == 0,
+                  f"C secure_reqrep_client ({name}) against pyzmq's CURVE "
+                  f"REP: 'b' quits, status 0 ({bytes(client.err)!r})")
+            check(got == [b"hello", "你好，世界".encode(), b""],
+                  f"pyzmq's CURVE REP got each line from {name} (got "
+                  f"{got!r})")
+            expected = (b"connecting to server...\n" +
+                        PROMPT_REQ + "received reply: 回复:hello\n".encode() +
+                        PROMPT_REQ +
+                        "received reply: 回复:你好，世界\n".encode() +
+                        PROMPT_REQ + "received reply: 回复:\n".encode() +
+                        PROMPT_REQ)
+            check(client.out == expected,
+                  f"C secure_reqrep_client ({name}) prints each reply as "
+                  f"reqrep_client does (got {bytes(client.out)!r})")
+            check(client.err == b"", "nothing on stderr")
+            wait_handshake(monitor, zmq.EVENT_HANDSHAKE_SUCCEEDED)
+
+        # A zpat client whose key is not in the authenticator's directory.
+        got.clear()
+        client = Program([bins.secure_reqrep_client,
+                          os.path.join(zp_keys, "zmallory.key_secret"),
+                          server_public, endpoint])
+        client.write("let me in\n")
+        value = wait_handshake(monitor, zmq.EVENT_HANDSHAKE_FAILED_AUTH)
+        check(value == 400, "pyzmq's ThreadAuthenticator refuses the C "
+              f"client with an unknown key: ZAP status 400 (got {value})")
+        time.sleep(REFUSED_WAIT)  # the time it has to (not) get through
+        check(got == [] and b"received reply" not in client.out,
+              "the refused C client's request never reached pyzmq's REP, "
+              f"and no reply came (got {got!r}, {bytes(client.out)!r})")
+        client.stop_with(signal.SIGINT, "refused, waiting for a reply")
+    finally:
+        stop.set()
+        if server_thread:
+            server_thread.join()
+        auth.stop()
+
+    # Bad arguments: the usage (status 2); a missing or malformed
+    # certificate file or client directory: one line naming it (status 1).
+    for name in ("secure_reqrep_server", "secure_reqrep_client"):
+        for args in (["--help"], ["-h"]):
+            usage_is(bins, name, args, 0)
+        for args in ([], ["one"], ["one", "two", "three", "four"],
+                     ["--no-such-option", "two"]):
+            usage_is(bins, name, args, 2)
+    missing = os.path.join(tmp, "missing.key_secret")
+    malformed = os.path.join(tmp, "malformed.key_secret")
+    with open(malformed, "w") as f:
+        f.write("this is not a certificate\n")
+    truncated = os.path.join(tmp, "truncated.key_secret")
+    with open(os.path.join(zp_keys, "zserver.key_secret"), "rb") as f:
+        whole = f.read()
+    with open(truncated, "wb") as f:
+        f.write(whole[:len(whole) - 30])
+    public_only = os.path.join(zp_keys, "zserver.key")
+    for cert, reason in ((missing, "No such file or directory"),
+                         (malformed, "Invalid argument"),
+                         (truncated, "Invalid argument"),
+                         (public_only, "secret key")):
+        fails_with_status_1([bins.secure_reqrep_server, cert, c_clients,
+                             refused_endpoint()], cert, reason)
+        fails_with_status_1([bins.secure_reqrep_client, cert, public_only,
+                             refused_endpoint()], cert, reason)
+    for cert, reason in ((missing, "No such file or directory"),
+                         (malformed, "Invalid argument")):
+        fails_with_status_1([bins.secure_reqrep_client,
+                             os.path.join(zp_keys, "zalice.key_secret"), cert,
+                             refused_endpoint()], cert, reason)
+    no_dir = os.path.join(tmp, "no-such-dir")
+    fails_with_status_1([bins.secure_reqrep_server,
+                         os.path.join(zp_keys, "zserver.key_secret"), no_dir,
+                         refused_endpoint()], no_dir,
+                        "No such file or directory")
+
+
 CASES = {"console": case_console, "reqrep": case_reqrep, "pubsub": case_pubsub,
          "pipeline": case_pipeline, "frames": case_frames,
          "signals": case_signals, "storm": case_storm,
          "leaks": case_leaks, "errors": case_errors,
-         "routing": case_routing, "devices": case_devices}
+         "routing": case_routing, "devices": case_devices,
+         "security": case_security}
 
 
 def main():
