@@ -9,7 +9,8 @@
 //   ./secure_reqrep_server keys/server.key_secret clients
 //   ./secure_reqrep_client keys/alice.key_secret keys/server.key [endpoint]
 //                                          (default tcp://localhost:5555)
-// A server that does not know this client's key never answers.
+// A server that does not know this client's key never answers; the client
+// learns of the refusal from its connection's events, says so and exits 1.
 
 #include <zpat.h>
 
@@ -34,6 +35,34 @@ s_load (const char *path, int secret)
         zpat_cert_destroy (&cert);
     }
     return cert;
+}
+
+// s_reply waits for the reply to the request just sent, watching the
+// connection's events meanwhile: a server that refuses this client's key
+// (or whose key is not the one given) never answers, and that shows only as
+// a failed handshake. Returns 0 with the reply, 1 after saying the
+// handshake failed, or -1 with errno.
+static int
+s_reply (zpat_req_t *req, zpat_poller_t *poller, zpat_msg_t *reply)
+{
+    for (;;) {
+        zpat_ready_t ready;
+        if (zpat_poller_wait (poller, ZPAT_WAIT_FOREVER, &ready, 1) == -1)
+            return -1;
+        if (ready.events & ZPAT_POLLIN) // the reply (its frame count)
+            return zpat_recv_msg (req, reply) == -1 ? -1 : 0;
+        zpat_event_t event;
+        while (zpat_recv_event (req, &event, ZPAT_WAIT_NONE) == 0)
+            if (event.type == ZPAT_EVENT_HANDSHAKE_FAILED) {
+                fprintf (stderr, "secure_reqrep_client: %s: %s\n",
+                         event.endpoint,
+                         event.reason == ZPAT_HANDSHAKE_AUTH
+                             ? "the server refused this client's key"
+                             : "the secure handshake failed (is "
+                               "SERVER_PUBLIC_FILE this server's key?)");
+                return 1;
+            }
+    }
 }
 
 int
@@ -62,23 +91,32 @@ main (int argc, char **argv)
                            .curve_cert = mine,
                            .curve_server_key = zpat_cert_public_txt (server)};
     int rc = zpat_catch_signals ();
-    zpat_req_t *req = rc == 0 ? zpat_req_new (endpoint, &opts) : NULL;
+    // Events on before connecting, so that no refusal goes unseen.
+    zpat_req_t *req = rc == 0 ? zpat_req_new (NULL, &opts) : NULL;
+    zpat_poller_t *poller = NULL;
+    if (req &&
+        (zpat_events_on (req) == -1 || zpat_connect (req, endpoint) == -1 ||
+         !(poller = zpat_poller_new ()) ||
+         zpat_poller_add (poller, req, ZPAT_POLLIN | ZPAT_POLLEVENT, NULL) ==
+             -1))
+        zpat_req_destroy (&req);
     zpat_msg_t *reply = req ? zpat_msg_new () : NULL;
     if (!reply) {
         fprintf (stderr, "secure_reqrep_client: %s: %s\n", endpoint,
                  zpat_strerror (errno));
+        zpat_poller_destroy (&poller);
         zpat_req_destroy (&req);
         zpat_cert_destroy (&server);
         zpat_cert_destroy (&mine);
         return 1;
     }
     char *text = NULL;
-    while (rc != -1 && (text = zpat_input ("please enter text: ")) &&
+    while (rc == 0 && (text = zpat_input ("please enter text: ")) &&
            strcmp (text, "b") != 0) {
         rc = zpat_send_str (req, text);
         if (rc == 0)
-            rc = zpat_recv_msg (req, reply);
-        if (rc != -1)
+            rc = s_reply (req, poller, reply);
+        if (rc == 0)
             printf ("received reply: %.*s\n", (int)zpat_msg_size (reply, 0),
                     (const char *)zpat_msg_data (reply, 0));
         zpat_str_free (&text);
@@ -87,8 +125,9 @@ main (int argc, char **argv)
     if (rc == -1 && !zpat_interrupted ()) // Ctrl-C and SIGTERM end it cleanly
         fprintf (stderr, "secure_reqrep_client: %s\n", zpat_strerror (errno));
     zpat_msg_destroy (&reply);
+    zpat_poller_destroy (&poller);
     zpat_req_destroy (&req);
     zpat_cert_destroy (&server);
     zpat_cert_destroy (&mine); // wipes the secret key
-    return rc == -1 && !zpat_interrupted ();
+    return rc == 1 || (rc == -1 && !zpat_interrupted ());
 }

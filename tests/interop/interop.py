@@ -1522,11 +1522,14 @@ def security_checks(bins, ctx, tmp):
         value = wait_handshake(monitor, zmq.EVENT_HANDSHAKE_FAILED_AUTH)
         check(value == 400, "pyzmq's ThreadAuthenticator refuses the C "
               f"client with an unknown key: ZAP status 400 (got {value})")
-        time.sleep(REFUSED_WAIT)  # the time it has to (not) get through
+        # It learns of the refusal from its events, says so and exits 1.
+        rc = client.wait_exit()
+        check(rc == 1 and b"the server refused this client's key" in
+              client.err, "the refused C client says so and exits 1 (got "
+              f"{rc}, {bytes(client.err)!r})")
         check(got == [] and b"received reply" not in client.out,
               "the refused C client's request never reached pyzmq's REP, "
               f"and no reply came (got {got!r}, {bytes(client.out)!r})")
-        client.stop_with(signal.SIGINT, "refused, waiting for a reply")
     finally:
         stop.set()
         if server_thread:
