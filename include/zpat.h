@@ -233,8 +233,8 @@ typedef struct zpat_options {
     const struct zpat_cert *curve_cert;
     const char *curve_server_key;
     // PLAIN (a name and a password sent in the clear, for networks you
-    // trust; the authenticator checks them): a client sets both strings, a
-    // server sets plain_server. Not with CURVE.
+    // trust; the authenticator checks them): a client sets both strings (1
+    // to 255 bytes each), a server sets plain_server. Not with CURVE.
     const char *plain_username;
     const char *plain_password;
     int plain_server;
@@ -761,7 +761,7 @@ ZPAT_EXPORT int zpat_cert_has_secret (const zpat_cert_t *self);
 // Metadata, saved in the files' "metadata" section (as "name = value"):
 // zpat_cert_set_meta sets name to value (copied; value NULL removes it):
 // 0, or -1 with EINVAL (NULL self or name; a name not of letters, digits
-// and "$-_@.&+/", or up to 64 of them; a value with a line break or a
+// and "$-_@.&+/", or more than 64 of them; a value with a line break or a
 // double quote) or ENOMEM. zpat_cert_meta returns the value (valid until
 // it is set again or the certificate freed), or NULL with ENOENT (not set)
 // or EINVAL.
@@ -786,7 +786,9 @@ ZPAT_EXPORT void zpat_cert_destroy (zpat_cert_t **self_p);
 //   3. PLAIN: its name and password must be in the password file.
 // A refused peer gets no message through and no message from the server;
 // its side records ZPAT_EVENT_HANDSHAKE_FAILED with reason
-// ZPAT_HANDSHAKE_AUTH and value 400. Without an authenticator, a CURVE
+// ZPAT_HANDSHAKE_AUTH and value 400, and libzmq ends that connection for
+// good: it does not try again, and what the client queued waits in it
+// (make a new client once its key is allowed). Without an authenticator, a CURVE
 // server accepts any client that knows its public key. Plaintext objects
 // are never checked (libzmq asks only for those with a ZAP domain).
 typedef struct zpat_auth zpat_auth_t;
