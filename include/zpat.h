@@ -788,8 +788,8 @@ ZPAT_EXPORT void zpat_cert_destroy (zpat_cert_t **self_p);
 // its side records ZPAT_EVENT_HANDSHAKE_FAILED with reason
 // ZPAT_HANDSHAKE_AUTH and value 400, and libzmq ends that connection for
 // good: it does not try again, and what the client queued waits in it
-// (make a new client once its key is allowed). Without an authenticator, a CURVE
-// server accepts any client that knows its public key. Plaintext objects
+// (make a new client once its key is allowed). Without an authenticator, a
+// CURVE server accepts any client that knows its public key. Plaintext objects
 // are never checked (libzmq asks only for those with a ZAP domain).
 typedef struct zpat_auth zpat_auth_t;
 
