@@ -778,7 +778,7 @@ ZPAT_EXPORT void zpat_cert_destroy (zpat_cert_t **self_p);
 // libzmq's ZAP requests (RFC 27) for every object of the process. While it
 // runs, each peer that connects to a CURVE or PLAIN server is checked:
 //   1. its IP address: with any address allowed, only those pass; else
-//      those denied are refused (an ipc:// peer has no address: an allow
+//      those denied are refused (an ipc:// peer has no IP address: an allow
 //      list refuses it);
 //   2. CURVE: its public key must be in the key directory
 //      (zpat_auth_curve_keys), or any key passes (zpat_auth_curve_any);
