@@ -171,6 +171,43 @@ ZPAT_EXPORT char *zpat_input (const char *prompt);
 ZPAT_EXPORT void zpat_str_free (char **string_p);
 
 // ---------------------------------------------------------------------------
+// Errors that end the program, opt-in, as an uncaught exception ends a
+// Python script. By default nothing here is in force: every call returns
+// its error (-1 or NULL with errno) and nothing exits.
+
+// zpat_exit_on_error, called at the top of main, makes every zpat call that
+// fails from then on, in any thread, print one line on standard error (the
+// program, the call, the object's endpoint where it has one, the reason):
+//   reqrep_server: zpat_rep_new (tcp://*:5555): Address already in use
+// and exit (1), so that a program need not check its calls. It also catches
+// SIGINT and SIGTERM (zpat_catch_signals): a call they interrupt ends the
+// program quietly with status 0, and so do the end of standard input in
+// zpat_input and ZPAT_ETERM after zpat_shutdown (). Either way exit ()
+// runs the normal clean-up: queued messages still get their linger. Two
+// outcomes still return, since a caller who asks for them handles them:
+// EAGAIN (a timeout ran out, or a call told not to wait could not go on at
+// once) and a failure once the process is already exiting (the thread then
+// waits for the exit to end it). Returns 0, or -1 with errno from
+// zpat_catch_signals (nothing changed).
+ZPAT_EXPORT int zpat_exit_on_error (void);
+
+// A handler, for programs that want their own policy: called in the thread
+// of every zpat call that fails, just before it returns, with the call's
+// name as the program would write it ("zpat_send_str"), the object it was
+// made on (a zpat_*_t pointer, or NULL), the endpoint involved (the
+// constructor's endpoints, or the object's last endpoint; NULL when there
+// is none), the errno the call returns with, and arg. Returning lets the
+// call fail as usual (errno kept); to end the program, exit () from it.
+typedef void (zpat_error_fn) (const char *call, const void *object,
+                              const char *endpoint, int errnum, void *arg);
+
+// zpat_set_error_handler installs handler (with arg, borrowed), replacing
+// zpat_exit_on_error's policy or another handler; NULL goes back to the
+// default, errors returned and nothing reported. Safe from any thread; a
+// call failing meanwhile sees the old handler or the new one.
+ZPAT_EXPORT void zpat_set_error_handler (zpat_error_fn *handler, void *arg);
+
+// ---------------------------------------------------------------------------
 // Options
 
 // Timeouts, in milliseconds.

@@ -232,7 +232,7 @@ s_keydir_load (keydir_t *self)
             break;
         }
         snprintf (file, size, "%s/%s", self->path, entry->d_name);
-        zpat_cert_t *cert = zpat_cert_load (file);
+        zpat_cert_t *cert = zpat__cert_load (file);
         free (file);
         if (!cert)
             continue; // not a certificate: ignored
@@ -598,8 +598,8 @@ static void __attribute__ ((constructor)) s_watch_fork (void)
     pthread_atfork (s_fork_prepare, s_fork_after, s_fork_after);
 }
 
-zpat_auth_t *
-zpat_auth_new (void)
+static zpat_auth_t *
+s_new (void)
 {
     pthread_mutex_lock (&s_lock);
     // One inherited across fork () belongs to the parent.
@@ -633,6 +633,12 @@ zpat_auth_new (void)
         s_running = self;
     pthread_mutex_unlock (&s_lock);
     return self ? self : zpat__fail_null (code);
+}
+
+zpat_auth_t *
+zpat_auth_new (void)
+{
+    return zpat__api_ptr (s_new (), "zpat_auth_new", NULL, NULL);
 }
 
 void
@@ -691,13 +697,15 @@ s_add_address (zpat_auth_t *self, const char *text, bool allow)
 int
 zpat_auth_allow (zpat_auth_t *self, const char *address)
 {
-    return s_add_address (self, address, true);
+    return zpat__api_int (s_add_address (self, address, true),
+                          "zpat_auth_allow", self, NULL);
 }
 
 int
 zpat_auth_deny (zpat_auth_t *self, const char *address)
 {
-    return s_add_address (self, address, false);
+    return zpat__api_int (s_add_address (self, address, false),
+                          "zpat_auth_deny", self, NULL);
 }
 
 // Replaces a configured path (the directory or the file) with a copy of
@@ -713,8 +721,8 @@ s_copy_path (char **into, const char *path)
     return 0;
 }
 
-int
-zpat_auth_curve_keys (zpat_auth_t *self, const char *directory)
+static int
+s_curve_keys (zpat_auth_t *self, const char *directory)
 {
     if (s_enter (self) == -1)
         return -1;
@@ -750,7 +758,14 @@ zpat_auth_curve_keys (zpat_auth_t *self, const char *directory)
 }
 
 int
-zpat_auth_curve_any (zpat_auth_t *self)
+zpat_auth_curve_keys (zpat_auth_t *self, const char *directory)
+{
+    return zpat__api_int (s_curve_keys (self, directory),
+                          "zpat_auth_curve_keys", self, NULL);
+}
+
+static int
+s_curve_any (zpat_auth_t *self)
 {
     if (s_enter (self) == -1)
         return -1;
@@ -764,7 +779,14 @@ zpat_auth_curve_any (zpat_auth_t *self)
 }
 
 int
-zpat_auth_plain (zpat_auth_t *self, const char *path)
+zpat_auth_curve_any (zpat_auth_t *self)
+{
+    return zpat__api_int (s_curve_any (self), "zpat_auth_curve_any", self,
+                          NULL);
+}
+
+static int
+s_plain (zpat_auth_t *self, const char *path)
 {
     if (s_enter (self) == -1)
         return -1;
@@ -785,4 +807,10 @@ zpat_auth_plain (zpat_auth_t *self, const char *path)
     }
     pthread_mutex_unlock (&self->lock);
     return rc;
+}
+
+int
+zpat_auth_plain (zpat_auth_t *self, const char *path)
+{
+    return zpat__api_int (s_plain (self, path), "zpat_auth_plain", self, NULL);
 }

@@ -91,8 +91,8 @@ s_set_public_txt (zpat_cert_t *self)
     zmq_z85_encode (self->public_txt, self->public_key, 32);
 }
 
-zpat_cert_t *
-zpat_cert_new (void)
+static zpat_cert_t *
+s_new_keypair (void)
 {
     zpat_cert_t *self = s_new ();
     if (!self)
@@ -109,6 +109,12 @@ zpat_cert_new (void)
     self->has_secret = true;
     s_set_public_txt (self);
     return self;
+}
+
+zpat_cert_t *
+zpat_cert_new (void)
+{
+    return zpat__api_ptr (s_new_keypair (), "zpat_cert_new", NULL, NULL);
 }
 
 // Sets self's keys from Z85 text, checking that the secret key (if any)
@@ -133,8 +139,8 @@ s_set_keys (zpat_cert_t *self, const char *public_txt, const char *secret_txt)
     return rc;
 }
 
-zpat_cert_t *
-zpat_cert_new_txt (const char *public_txt, const char *secret_txt)
+static zpat_cert_t *
+s_new_txt (const char *public_txt, const char *secret_txt)
 {
     if (!public_txt)
         return zpat__fail_null (EINVAL);
@@ -142,6 +148,13 @@ zpat_cert_new_txt (const char *public_txt, const char *secret_txt)
     if (self && s_set_keys (self, public_txt, secret_txt) == -1)
         zpat_cert_destroy (&self); // keeps errno
     return self;
+}
+
+zpat_cert_t *
+zpat_cert_new_txt (const char *public_txt, const char *secret_txt)
+{
+    return zpat__api_ptr (s_new_txt (public_txt, secret_txt),
+                          "zpat_cert_new_txt", NULL, NULL);
 }
 
 static void
@@ -176,13 +189,15 @@ zpat_cert_destroy (zpat_cert_t **self_p)
 const char *
 zpat_cert_public_txt (const zpat_cert_t *self)
 {
-    return s_valid (self) == 0 ? self->public_txt : NULL;
+    const char *text = s_valid (self) == 0 ? self->public_txt : NULL;
+    return zpat__api_ptr ((void *)text, "zpat_cert_public_txt", self, NULL);
 }
 
 int
 zpat_cert_has_secret (const zpat_cert_t *self)
 {
-    return s_valid (self) == 0 ? self->has_secret : -1;
+    return zpat__api_int (s_valid (self) == 0 ? self->has_secret : -1,
+                          "zpat_cert_has_secret", self, NULL);
 }
 
 // ZPL names: letters, digits and $-_@.&+/ (as czmq's zconfig takes them).
@@ -213,8 +228,8 @@ s_meta_find (const zpat_cert_t *self, const char *name)
     return at;
 }
 
-int
-zpat_cert_set_meta (zpat_cert_t *self, const char *name, const char *value)
+static int
+s_set_meta (zpat_cert_t *self, const char *name, const char *value)
 {
     if (s_valid (self) == -1)
         return -1;
@@ -250,8 +265,15 @@ zpat_cert_set_meta (zpat_cert_t *self, const char *name, const char *value)
     return 0;
 }
 
-const char *
-zpat_cert_meta (const zpat_cert_t *self, const char *name)
+int
+zpat_cert_set_meta (zpat_cert_t *self, const char *name, const char *value)
+{
+    return zpat__api_int (s_set_meta (self, name, value), "zpat_cert_set_meta",
+                          self, NULL);
+}
+
+static const char *
+s_meta (const zpat_cert_t *self, const char *name)
 {
     if (s_valid (self) == -1)
         return NULL;
@@ -259,6 +281,13 @@ zpat_cert_meta (const zpat_cert_t *self, const char *name)
         return zpat__fail_null (EINVAL);
     meta_t *item = *s_meta_find (self, name);
     return item ? item->value : zpat__fail_null (ENOENT);
+}
+
+const char *
+zpat_cert_meta (const zpat_cert_t *self, const char *name)
+{
+    return zpat__api_ptr ((void *)s_meta (self, name), "zpat_cert_meta", self,
+                          NULL);
 }
 
 // ---------------------------------------------------------------------------
@@ -375,8 +404,7 @@ s_parse (zpat_cert_t *self, char *text)
         else if (section == CURVE && strcmp (name, "secret-key") == 0)
             secret_txt = value;
         else if (section == METADATA && s_meta_name_ok (name) &&
-                 zpat_cert_set_meta (self, name, value) == -1 &&
-                 errno == ENOMEM)
+                 s_set_meta (self, name, value) == -1 && errno == ENOMEM)
             return -1;
         line = next;
     }
@@ -386,7 +414,7 @@ s_parse (zpat_cert_t *self, char *text)
 }
 
 zpat_cert_t *
-zpat_cert_load (const char *path)
+zpat__cert_load (const char *path)
 {
     if (!path)
         return zpat__fail_null (EINVAL);
@@ -406,6 +434,12 @@ zpat_cert_load (const char *path)
         return zpat__fail_null (saved);
     }
     return self;
+}
+
+zpat_cert_t *
+zpat_cert_load (const char *path)
+{
+    return zpat__api_ptr (zpat__cert_load (path), "zpat_cert_load", NULL, NULL);
 }
 
 // ---------------------------------------------------------------------------
@@ -495,8 +529,8 @@ s_create (const zpat_cert_t *self, const char *path, mode_t mode, bool secret)
     return rc;
 }
 
-int
-zpat_cert_save_public (const zpat_cert_t *self, const char *path)
+static int
+s_save_public (const zpat_cert_t *self, const char *path)
 {
     if (s_valid (self) == -1)
         return -1;
@@ -506,7 +540,14 @@ zpat_cert_save_public (const zpat_cert_t *self, const char *path)
 }
 
 int
-zpat_cert_save (const zpat_cert_t *self, const char *path)
+zpat_cert_save_public (const zpat_cert_t *self, const char *path)
+{
+    return zpat__api_int (s_save_public (self, path), "zpat_cert_save_public",
+                          self, NULL);
+}
+
+static int
+s_save (const zpat_cert_t *self, const char *path)
 {
     if (s_valid (self) == -1)
         return -1;
@@ -533,4 +574,10 @@ zpat_cert_save (const zpat_cert_t *self, const char *path)
     }
     free (secret_path);
     return rc;
+}
+
+int
+zpat_cert_save (const zpat_cert_t *self, const char *path)
+{
+    return zpat__api_int (s_save (self, path), "zpat_cert_save", self, NULL);
 }

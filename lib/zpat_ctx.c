@@ -377,6 +377,13 @@ zpat__ctx_close (zpat_socket_t *core)
     pthread_mutex_unlock (&s_lock);
 }
 
+bool
+zpat__ctx_exiting (void)
+{
+    // Without the lock, which the exit handler holds while it waits.
+    return __atomic_load_n (&s_exited, __ATOMIC_ACQUIRE);
+}
+
 void
 zpat_shutdown (void)
 {

@@ -23,8 +23,9 @@ zpat_dealer_t *
 zpat_dealer_new_sized (const char *endpoints, const zpat_options_t *opts,
                        size_t opts_size)
 {
-    return (zpat_dealer_t *)zpat__socket_new (&s_role, endpoints, opts,
-                                              opts_size);
+    return zpat__api_ptr (
+        zpat__socket_new (&s_role, endpoints, opts, opts_size),
+        "zpat_dealer_new", NULL, endpoints);
 }
 
 zpat_dealer_t *

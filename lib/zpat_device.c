@@ -159,9 +159,9 @@ s_side (const zpat__role_t *role, const char *endpoints,
     return zpat__socket_new (role, endpoints, opts, sizeof *opts);
 }
 
-zpat_device_t *
-zpat_device_new_sized (int type, const char *frontend, const char *backend,
-                       const zpat_device_options_t *opts, size_t opts_size)
+static zpat_device_t *
+s_new (int type, const char *frontend, const char *backend,
+       const zpat_device_options_t *opts, size_t opts_size)
 {
     if (type != ZPAT_QUEUE && type != ZPAT_FORWARDER && type != ZPAT_STREAMER)
         return zpat__fail_null (EINVAL);
@@ -245,6 +245,14 @@ zpat_device_new_sized (int type, const char *frontend, const char *backend,
 }
 
 zpat_device_t *
+zpat_device_new_sized (int type, const char *frontend, const char *backend,
+                       const zpat_device_options_t *opts, size_t opts_size)
+{
+    return zpat__api_ptr (s_new (type, frontend, backend, opts, opts_size),
+                          "zpat_device_new", NULL, frontend);
+}
+
+zpat_device_t *
 zpat_device_new (int type, const char *frontend, const char *backend,
                  const zpat_device_options_t *opts)
 {
@@ -257,6 +265,31 @@ static int
 s_check (const zpat_device_t *self)
 {
     return self && self->tag == DEVICE_TAG ? 0 : zpat__fail (EINVAL);
+}
+
+// The error policy's exit for a device's calls (see zpat__api_int), which
+// names the device by its frontend's endpoint. The name is looked up on
+// the failure path only.
+static int
+s_api (int rc, const char *call, const zpat_device_t *self)
+{
+    if (__builtin_expect (rc != -1, 1))
+        return rc;
+    const char *name = self && self->tag == DEVICE_TAG
+                           ? zpat__socket_name (self->front)
+                           : NULL;
+    return zpat__api_int (rc, call, self, name);
+}
+
+static const char *
+s_api_ptr (const char *result, const char *call, const zpat_device_t *self)
+{
+    if (__builtin_expect (result != NULL, 1))
+        return result;
+    const char *name = self && self->tag == DEVICE_TAG
+                           ? zpat__socket_name (self->front)
+                           : NULL;
+    return zpat__api_ptr (NULL, call, self, name);
 }
 
 // Sends a command to the proxy: 0, or -1 with errno (ZPAT_ETERM, or ESRCH
@@ -273,24 +306,28 @@ s_command (zpat_device_t *self, const char *command)
     return rc == -1 ? -1 : 0;
 }
 
-int
-zpat_device_pause (zpat_device_t *self)
+static int
+s_steer (zpat_device_t *self, const char *command)
 {
     if (s_check (self) == -1)
         return -1;
-    return s_command (self, "PAUSE");
+    return s_command (self, command);
+}
+
+int
+zpat_device_pause (zpat_device_t *self)
+{
+    return s_api (s_steer (self, "PAUSE"), "zpat_device_pause", self);
 }
 
 int
 zpat_device_resume (zpat_device_t *self)
 {
-    if (s_check (self) == -1)
-        return -1;
-    return s_command (self, "RESUME");
+    return s_api (s_steer (self, "RESUME"), "zpat_device_resume", self);
 }
 
-int
-zpat_device_stats (zpat_device_t *self, zpat_device_stats_t *stats)
+static int
+s_stats (zpat_device_t *self, zpat_device_stats_t *stats)
 {
     if (s_check (self) == -1)
         return -1;
@@ -325,24 +362,30 @@ zpat_device_stats (zpat_device_t *self, zpat_device_stats_t *stats)
     return 0;
 }
 
+int
+zpat_device_stats (zpat_device_t *self, zpat_device_stats_t *stats)
+{
+    return s_api (s_stats (self, stats), "zpat_device_stats", self);
+}
+
 const char *
 zpat_device_frontend (zpat_device_t *self)
 {
-    if (s_check (self) == -1)
-        return NULL;
-    return zpat_socket_endpoint (self->front);
+    const char *endpoint =
+        s_check (self) == -1 ? NULL : zpat__socket_endpoint (self->front);
+    return s_api_ptr (endpoint, "zpat_device_frontend", self);
 }
 
 const char *
 zpat_device_backend (zpat_device_t *self)
 {
-    if (s_check (self) == -1)
-        return NULL;
-    return zpat_socket_endpoint (self->back);
+    const char *endpoint =
+        s_check (self) == -1 ? NULL : zpat__socket_endpoint (self->back);
+    return s_api_ptr (endpoint, "zpat_device_backend", self);
 }
 
-int
-zpat_device_run (zpat_device_t *self)
+static int
+s_run_in (zpat_device_t *self)
 {
     if (s_check (self) == -1)
         return -1;
@@ -364,6 +407,12 @@ zpat_device_run (zpat_device_t *self)
             return -1;
         }
     }
+}
+
+int
+zpat_device_run (zpat_device_t *self)
+{
+    return s_api (s_run_in (self), "zpat_device_run", self);
 }
 
 static void

@@ -143,6 +143,8 @@ zpat__socket_release_endpoints (zpat_socket_t *self, bool unbind)
     free (self->bound);
     self->bound = NULL;
     self->bound_count = 0;
+    free (self->connected);
+    self->connected = NULL;
 }
 
 static int
@@ -167,8 +169,8 @@ s_bind_in (zpat_socket_t *self, const char *endpoint)
     return 0;
 }
 
-int
-zpat_socket_bind (zpat_socket_t *self, const char *endpoint)
+static int
+s_bind_api (zpat_socket_t *self, const char *endpoint)
 {
     if (zpat__socket_valid (self) == -1)
         return -1;
@@ -181,8 +183,8 @@ zpat_socket_bind (zpat_socket_t *self, const char *endpoint)
     return rc;
 }
 
-int
-zpat_socket_connect (zpat_socket_t *self, const char *endpoint)
+static int
+s_connect (zpat_socket_t *self, const char *endpoint)
 {
     if (zpat__socket_valid (self) == -1)
         return -1;
@@ -198,11 +200,24 @@ zpat_socket_connect (zpat_socket_t *self, const char *endpoint)
         return -1;
     self->inproc |= strncmp (endpoint, "inproc://", 9) == 0;
     zpat__socket_plan_receive (self);
+    char *copy = strdup (endpoint); // for error reports: none if no memory
+    if (copy) {
+        free (self->connected);
+        self->connected = copy;
+    }
     return 0;
 }
 
 const char *
-zpat_socket_endpoint (zpat_socket_t *self)
+zpat__socket_name (const zpat_socket_t *self)
+{
+    if (!self || self->tag != ZPAT__TAG_LIVE)
+        return NULL;
+    return self->endpoint[0] ? self->endpoint : self->connected;
+}
+
+static const char *
+s_endpoint (zpat_socket_t *self)
 {
     if (zpat__socket_valid (self) == -1)
         return NULL;
@@ -231,12 +246,38 @@ zpat__socket_attach (zpat_socket_t *self, const char *endpoints)
         char endpoint[ZPAT__ENDPOINT_MAX + 1];
         memcpy (endpoint, at, length);
         endpoint[length] = 0;
-        int rc = mode == '@' ? zpat_socket_bind (self, endpoint)
-                             : zpat_socket_connect (self, endpoint);
+        int rc = mode == '@' ? s_bind_api (self, endpoint)
+                             : s_connect (self, endpoint);
         if (rc == -1)
             return -1;
         if (!comma)
             return 0;
         at = comma + 1;
     }
+}
+
+int
+zpat_socket_bind (zpat_socket_t *self, const char *endpoint)
+{
+    return zpat__api_sock (s_bind_api (self, endpoint), "zpat_bind", self);
+}
+
+int
+zpat_socket_connect (zpat_socket_t *self, const char *endpoint)
+{
+    return zpat__api_sock (s_connect (self, endpoint), "zpat_connect", self);
+}
+
+const char *
+zpat_socket_endpoint (zpat_socket_t *self)
+{
+    return zpat__api_sock_ptr ((void *)s_endpoint (self), "zpat_endpoint",
+                               self);
+}
+
+// For the devices, which report under their own names.
+const char *
+zpat__socket_endpoint (zpat_socket_t *self)
+{
+    return s_endpoint (self);
 }

@@ -143,8 +143,8 @@ s_end_prompt_line (const char *prompt)
     errno = saved;
 }
 
-char *
-zpat_input (const char *prompt)
+static char *
+s_input (const char *prompt)
 {
     if (prompt) {
         fputs (prompt, stdout);
@@ -163,4 +163,10 @@ zpat_input (const char *prompt)
             return NULL;
         }
     }
+}
+
+char *
+zpat_input (const char *prompt)
+{
+    return zpat__api_ptr (s_input (prompt), "zpat_input", NULL, NULL);
 }

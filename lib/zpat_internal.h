@@ -105,6 +105,7 @@ struct zpat_socket {
     struct zpat_socket *prev, *next;
     char **bound; // every endpoint bound, resolved, to unbind on destroy
     size_t bound_count;
+    char *connected; // the last endpoint connected to, to name the object
 };
 
 // A role: what it is on the wire and what it does differently from the
@@ -174,6 +175,39 @@ zpat__fail_null (int code)
 }
 
 // ---------------------------------------------------------------------------
+// Layer 0: the error policy (zpat_policy.c). Every public call that can
+// fail ends with one of these, after it has released its object: on
+// failure, and only while a handler is installed, the handler hears of it
+// (and may exit). A call that succeeds pays one test of its result.
+extern atomic_int zpat__policy;
+// True once the exit handler has run (exit () is under way).
+bool zpat__ctx_exiting (void);
+// Calls the handler (errno kept) for call on object, naming endpoint.
+void zpat__report (const char *call, const void *object, const char *endpoint);
+// The same for an object of the socket core, named by its endpoint.
+void zpat__report_socket (const char *call, const zpat_socket_t *self);
+
+static inline int
+zpat__api_int (int rc, const char *call, const void *object,
+               const char *endpoint)
+{
+    if (__builtin_expect (rc == -1, 0) &&
+        atomic_load_explicit (&zpat__policy, memory_order_relaxed))
+        zpat__report (call, object, endpoint);
+    return rc;
+}
+
+static inline void *
+zpat__api_ptr (void *result, const char *call, const void *object,
+               const char *endpoint)
+{
+    if (__builtin_expect (!result, 0) &&
+        atomic_load_explicit (&zpat__policy, memory_order_relaxed))
+        zpat__report (call, object, endpoint);
+    return result;
+}
+
+// ---------------------------------------------------------------------------
 // Layer 0: CURVE keys (zpat_cert.c), for the options and the authenticator.
 // True when libzmq can do CURVE.
 bool zpat__curve_available (void);
@@ -183,6 +217,8 @@ int zpat__z85_key (const char *text, uint8_t key[32]);
 // certificate, or (the secret) one without its secret key.
 const uint8_t *zpat__cert_public (const zpat_cert_t *self);
 const uint8_t *zpat__cert_secret (const zpat_cert_t *self);
+// zpat_cert_load without the error policy, for the authenticator.
+zpat_cert_t *zpat__cert_load (const char *path);
 
 // ---------------------------------------------------------------------------
 // Layer 0: the context (zpat_ctx.c).
@@ -260,6 +296,8 @@ zpat__msg_slot (struct zpat_msg *self)
                                         : zpat__msg_grow (self);
 }
 void zpat__msg_fini (struct zpat_msg *self);
+// zpat_msg_add without the error policy, for zpat_send_frames.
+int zpat__msg_add (zpat_msg_t *self, const void *data, size_t size);
 
 // ---------------------------------------------------------------------------
 // Layer 1: the socket core. zpat_socket.c: checking, marking busy, making
@@ -281,6 +319,30 @@ zpat__socket_valid (const zpat_socket_t *self)
         return 0;
     errno = self && self->tag == ZPAT__TAG_FORKED ? ZPAT_EFORKED : EINVAL;
     return -1;
+}
+
+// The endpoint that names self in an error report: the last one bound, or
+// else the last one connected to; NULL for none, or for a pointer that is
+// not a live object.
+const char *zpat__socket_name (const zpat_socket_t *self);
+
+// The policy's exit for the socket core's calls (see zpat__api_int).
+static inline int
+zpat__api_sock (int rc, const char *call, const zpat_socket_t *self)
+{
+    if (__builtin_expect (rc == -1, 0) &&
+        atomic_load_explicit (&zpat__policy, memory_order_relaxed))
+        zpat__report_socket (call, self);
+    return rc;
+}
+
+static inline void *
+zpat__api_sock_ptr (void *result, const char *call, const zpat_socket_t *self)
+{
+    if (__builtin_expect (!result, 0) &&
+        atomic_load_explicit (&zpat__policy, memory_order_relaxed))
+        zpat__report_socket (call, self);
+    return result;
 }
 
 // As zpat__socket_valid, and EINVAL unless self is of this role: what a
@@ -360,6 +422,21 @@ int zpat__options_apply (zpat_socket_t *self, const zpat_options_t *opts);
 // -1 with errno. Releases every endpoint bound before the socket closes
 // (unbinding the inproc:// names when unbind: the caller marked self busy).
 int zpat__socket_attach (zpat_socket_t *self, const char *endpoints);
+
+// zpat_endpoint.c: zpat_socket_endpoint without the error policy.
+const char *zpat__socket_endpoint (zpat_socket_t *self);
+
+// zpat_recv.c: the receives as zpat_socket_recv, _recv_str and _recv_msg,
+// without the error policy, for roles whose own verbs report (ROUTER).
+int zpat__socket_recv (zpat_socket_t *self, void *buf, size_t size);
+char *zpat__socket_recv_str (zpat_socket_t *self);
+int zpat__socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg);
+// zpat_send.c: the sends without the error policy, for roles whose own
+// verbs report (ROUTER, PUB's zpat_pub_send_topic).
+int zpat__socket_send (zpat_socket_t *self, const void *data, size_t size);
+int zpat__socket_send_frames (zpat_socket_t *self, const zpat_frame_t *frames,
+                              size_t count);
+int zpat__socket_send_msg (zpat_socket_t *self, zpat_msg_t *msg);
 void zpat__socket_release_endpoints (zpat_socket_t *self, bool unbind);
 
 // zpat_wait.c: waiting, with timeouts and signals.

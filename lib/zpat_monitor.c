@@ -347,8 +347,8 @@ zpat__monitor_has_event (const zpat_socket_t *self)
     return self->conns && self->conns->on && self->conns->count > 0;
 }
 
-int
-zpat_socket_events_on (zpat_socket_t *self)
+static int
+s_events_on (zpat_socket_t *self)
 {
     if (zpat__socket_valid (self) == -1 || zpat__socket_enter (self) == -1)
         return -1;
@@ -368,8 +368,8 @@ zpat_socket_events_on (zpat_socket_t *self)
     return rc;
 }
 
-int
-zpat_socket_events_off (zpat_socket_t *self)
+static int
+s_events_off (zpat_socket_t *self)
 {
     if (zpat__socket_valid (self) == -1 || zpat__socket_enter (self) == -1)
         return -1;
@@ -428,9 +428,8 @@ s_recv_event (zpat_socket_t *self, zpat_event_t *event, int timeout)
     }
 }
 
-int
-zpat_socket_recv_event (zpat_socket_t *self, zpat_event_t *event,
-                        int timeout_ms)
+static int
+s_recv_event_api (zpat_socket_t *self, zpat_event_t *event, int timeout_ms)
 {
     if (zpat__socket_valid (self) == -1)
         return -1;
@@ -467,4 +466,24 @@ zpat_event_name (int type)
     default:
         return "UNKNOWN";
     }
+}
+
+int
+zpat_socket_events_on (zpat_socket_t *self)
+{
+    return zpat__api_sock (s_events_on (self), "zpat_events_on", self);
+}
+
+int
+zpat_socket_events_off (zpat_socket_t *self)
+{
+    return zpat__api_sock (s_events_off (self), "zpat_events_off", self);
+}
+
+int
+zpat_socket_recv_event (zpat_socket_t *self, zpat_event_t *event,
+                        int timeout_ms)
+{
+    return zpat__api_sock (s_recv_event_api (self, event, timeout_ms),
+                           "zpat_recv_event", self);
 }

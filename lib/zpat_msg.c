@@ -4,13 +4,19 @@
 
 #include "zpat_internal.h"
 
-zpat_msg_t *
-zpat_msg_new (void)
+static zpat_msg_t *
+s_new (void)
 {
     zpat_msg_t *self = calloc (1, sizeof *self);
     if (!self)
         return zpat__fail_null (ENOMEM);
     return self;
+}
+
+zpat_msg_t *
+zpat_msg_new (void)
+{
+    return zpat__api_ptr (s_new (), "zpat_msg_new", NULL, NULL);
 }
 
 void
@@ -76,8 +82,11 @@ zpat_msg_count (const zpat_msg_t *self)
 const void *
 zpat_msg_data (const zpat_msg_t *self, size_t index)
 {
+    // Only a bad index goes to the error policy: a good frame's data may be
+    // NULL too (an empty zero-copy frame added with data NULL).
     if (!self || index >= self->count)
-        return zpat__fail_null (EINVAL);
+        return zpat__api_ptr (zpat__fail_null (EINVAL), "zpat_msg_data", self,
+                              NULL);
     // zmq_msg_data does not change the message; it just lacks a const.
     return zmq_msg_data ((zmq_msg_t *)&self->frames[index]);
 }
@@ -90,23 +99,32 @@ zpat_msg_size (const zpat_msg_t *self, size_t index)
     return zmq_msg_size (&self->frames[index]);
 }
 
-char *
-zpat_msg_strdup (const zpat_msg_t *self, size_t index)
+static char *
+s_strdup (const zpat_msg_t *self, size_t index)
 {
     if (!self || index >= self->count)
         return zpat__fail_null (EINVAL);
-    size_t size = zpat_msg_size (self, index);
+    // zmq_msg_data and zmq_msg_size do not change the message.
+    zmq_msg_t *frame = (zmq_msg_t *)&self->frames[index];
+    size_t size = zmq_msg_size (frame);
     char *string = malloc (size + 1);
     if (!string)
         return zpat__fail_null (ENOMEM);
     if (size)
-        memcpy (string, zpat_msg_data (self, index), size);
+        memcpy (string, zmq_msg_data (frame), size);
     string[size] = 0;
     return string;
 }
 
+char *
+zpat_msg_strdup (const zpat_msg_t *self, size_t index)
+{
+    return zpat__api_ptr (s_strdup (self, index), "zpat_msg_strdup", self,
+                          NULL);
+}
+
 int
-zpat_msg_add (zpat_msg_t *self, const void *data, size_t size)
+zpat__msg_add (zpat_msg_t *self, const void *data, size_t size)
 {
     if (!self || (!data && size))
         return zpat__fail (EINVAL);
@@ -120,16 +138,30 @@ zpat_msg_add (zpat_msg_t *self, const void *data, size_t size)
 }
 
 int
-zpat_msg_add_str (zpat_msg_t *self, const char *string)
+zpat_msg_add (zpat_msg_t *self, const void *data, size_t size)
+{
+    return zpat__api_int (zpat__msg_add (self, data, size), "zpat_msg_add",
+                          self, NULL);
+}
+
+static int
+s_add_str (zpat_msg_t *self, const char *string)
 {
     if (!string)
         return zpat__fail (EINVAL);
-    return zpat_msg_add (self, string, strlen (string));
+    return zpat__msg_add (self, string, strlen (string));
 }
 
 int
-zpat_msg_add_zc (zpat_msg_t *self, void *data, size_t size,
-                 zpat_free_fn *free_fn, void *hint)
+zpat_msg_add_str (zpat_msg_t *self, const char *string)
+{
+    return zpat__api_int (s_add_str (self, string), "zpat_msg_add_str", self,
+                          NULL);
+}
+
+static int
+s_add_zc (zpat_msg_t *self, void *data, size_t size, zpat_free_fn *free_fn,
+          void *hint)
 {
     if (!self || (!data && size))
         return zpat__fail (EINVAL);
@@ -138,4 +170,12 @@ zpat_msg_add_zc (zpat_msg_t *self, void *data, size_t size,
         return zpat__fail (ENOMEM);
     self->count++;
     return 0;
+}
+
+int
+zpat_msg_add_zc (zpat_msg_t *self, void *data, size_t size,
+                 zpat_free_fn *free_fn, void *hint)
+{
+    return zpat__api_int (s_add_zc (self, data, size, free_fn, hint),
+                          "zpat_msg_add_zc", self, NULL);
 }

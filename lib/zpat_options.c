@@ -256,54 +256,61 @@ zpat__options_apply (zpat_socket_t *self, const zpat_options_t *opts)
 int
 zpat_socket_set_send_timeout_ms (zpat_socket_t *self, int ms)
 {
-    return s_set_option (self, OPT_SEND_TIMEOUT, ms);
+    return zpat__api_sock (s_set_option (self, OPT_SEND_TIMEOUT, ms),
+                           "zpat_set_send_timeout_ms", self);
 }
 
 int
 zpat_socket_set_recv_timeout_ms (zpat_socket_t *self, int ms)
 {
-    return s_set_option (self, OPT_RECV_TIMEOUT, ms);
+    return zpat__api_sock (s_set_option (self, OPT_RECV_TIMEOUT, ms),
+                           "zpat_set_recv_timeout_ms", self);
 }
 
 int
 zpat_socket_set_send_hwm (zpat_socket_t *self, int messages)
 {
-    return s_set_option (self, OPT_SEND_HWM, messages);
+    return zpat__api_sock (s_set_option (self, OPT_SEND_HWM, messages),
+                           "zpat_set_send_hwm", self);
 }
 
 int
 zpat_socket_set_recv_hwm (zpat_socket_t *self, int messages)
 {
-    return s_set_option (self, OPT_RECV_HWM, messages);
+    return zpat__api_sock (s_set_option (self, OPT_RECV_HWM, messages),
+                           "zpat_set_recv_hwm", self);
 }
 
 int
 zpat_socket_set_linger_ms (zpat_socket_t *self, int ms)
 {
-    return s_set_option (self, OPT_LINGER, ms);
+    return zpat__api_sock (s_set_option (self, OPT_LINGER, ms),
+                           "zpat_set_linger_ms", self);
 }
 
 int
 zpat_socket_set_max_msg_bytes (zpat_socket_t *self, int64_t bytes)
 {
-    return s_set_option (self, OPT_MAX_MSG, bytes);
+    return zpat__api_sock (s_set_option (self, OPT_MAX_MSG, bytes),
+                           "zpat_set_max_msg_bytes", self);
 }
 
 int
 zpat_socket_set_reconnect_ivl_ms (zpat_socket_t *self, int ms)
 {
-    return s_set_option (self, OPT_RECONNECT_IVL, ms);
+    return zpat__api_sock (s_set_option (self, OPT_RECONNECT_IVL, ms),
+                           "zpat_set_reconnect_ivl_ms", self);
 }
 
 int
 zpat_socket_set_ipv6 (zpat_socket_t *self, int on)
 {
-    return s_set_option (self, OPT_IPV6, on);
+    return zpat__api_sock (s_set_option (self, OPT_IPV6, on), "zpat_set_ipv6",
+                           self);
 }
 
-int
-zpat_socket_get_options_sized (zpat_socket_t *self, zpat_options_t *opts,
-                               size_t opts_size)
+static int
+s_get_options (zpat_socket_t *self, zpat_options_t *opts, size_t opts_size)
 {
     if (zpat__socket_valid (self) == -1)
         return -1;
@@ -323,6 +330,14 @@ zpat_socket_get_options_sized (zpat_socket_t *self, zpat_options_t *opts,
     if (opts_size > sizeof now)
         memset ((char *)opts + sizeof now, 0, opts_size - sizeof now);
     return 0;
+}
+
+int
+zpat_socket_get_options_sized (zpat_socket_t *self, zpat_options_t *opts,
+                               size_t opts_size)
+{
+    return zpat__api_sock (s_get_options (self, opts, opts_size),
+                           "zpat_get_options", self);
 }
 
 int

@@ -53,8 +53,8 @@ s_check (const zpat_poller_t *self)
     return self && self->tag == POLLER_TAG ? 0 : zpat__fail (EINVAL);
 }
 
-zpat_poller_t *
-zpat_poller_new (void)
+static zpat_poller_t *
+s_new (void)
 {
     zpat_poller_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -62,6 +62,12 @@ zpat_poller_new (void)
     self->tag = POLLER_TAG;
     self->dirty = true;
     return self;
+}
+
+zpat_poller_t *
+zpat_poller_new (void)
+{
+    return zpat__api_ptr (s_new (), "zpat_poller_new", NULL, NULL);
 }
 
 // An object's end, heard through its watch list: the entry stays (its
@@ -163,9 +169,8 @@ s_add (zpat_poller_t *self, zpat_socket_t *socket, int fd, int events,
     return 0;
 }
 
-int
-zpat_poller_add_socket (zpat_poller_t *self, zpat_socket_t *socket, int events,
-                        void *arg)
+static int
+s_add_socket (zpat_poller_t *self, zpat_socket_t *socket, int events, void *arg)
 {
     if (s_check (self) == -1 || zpat__socket_valid (socket) == -1)
         return -1;
@@ -177,7 +182,15 @@ zpat_poller_add_socket (zpat_poller_t *self, zpat_socket_t *socket, int events,
 }
 
 int
-zpat_poller_add_fd (zpat_poller_t *self, int fd, int events, void *arg)
+zpat_poller_add_socket (zpat_poller_t *self, zpat_socket_t *socket, int events,
+                        void *arg)
+{
+    return zpat__api_int (s_add_socket (self, socket, events, arg),
+                          "zpat_poller_add", self, NULL);
+}
+
+static int
+s_add_fd (zpat_poller_t *self, int fd, int events, void *arg)
 {
     if (s_check (self) == -1)
         return -1;
@@ -186,6 +199,13 @@ zpat_poller_add_fd (zpat_poller_t *self, int fd, int events, void *arg)
     if (fcntl (fd, F_GETFD) == -1)
         return zpat__fail (EBADF);
     return s_add (self, NULL, fd, events, arg);
+}
+
+int
+zpat_poller_add_fd (zpat_poller_t *self, int fd, int events, void *arg)
+{
+    return zpat__api_int (s_add_fd (self, fd, events, arg),
+                          "zpat_poller_add_fd", self, NULL);
 }
 
 static int
@@ -206,8 +226,8 @@ s_remove (zpat_poller_t *self, const zpat_socket_t *socket, int fd)
     return 0;
 }
 
-int
-zpat_poller_remove_socket (zpat_poller_t *self, zpat_socket_t *socket)
+static int
+s_remove_socket (zpat_poller_t *self, const zpat_socket_t *socket)
 {
     if (s_check (self) == -1)
         return -1;
@@ -217,13 +237,27 @@ zpat_poller_remove_socket (zpat_poller_t *self, zpat_socket_t *socket)
 }
 
 int
-zpat_poller_remove_fd (zpat_poller_t *self, int fd)
+zpat_poller_remove_socket (zpat_poller_t *self, zpat_socket_t *socket)
+{
+    return zpat__api_int (s_remove_socket (self, socket), "zpat_poller_remove",
+                          self, NULL);
+}
+
+static int
+s_remove_fd (zpat_poller_t *self, int fd)
 {
     if (s_check (self) == -1)
         return -1;
     if (fd < 0)
         return zpat__fail (EINVAL);
     return s_remove (self, NULL, fd);
+}
+
+int
+zpat_poller_remove_fd (zpat_poller_t *self, int fd)
+{
+    return zpat__api_int (s_remove_fd (self, fd), "zpat_poller_remove_fd", self,
+                          NULL);
 }
 
 // Drops the entries of destroyed objects.
@@ -511,9 +545,8 @@ s_wait (zpat_poller_t *self, int timeout, zpat_ready_t *ready, size_t max)
     }
 }
 
-int
-zpat_poller_wait (zpat_poller_t *self, int timeout_ms, zpat_ready_t *ready,
-                  size_t max)
+static int
+s_wait_in (zpat_poller_t *self, int timeout_ms, zpat_ready_t *ready, size_t max)
 {
     if (s_check (self) == -1)
         return -1;
@@ -543,7 +576,15 @@ zpat_poller_wait (zpat_poller_t *self, int timeout_ms, zpat_ready_t *ready,
 }
 
 int
-zpat_socket_fd (zpat_socket_t *self)
+zpat_poller_wait (zpat_poller_t *self, int timeout_ms, zpat_ready_t *ready,
+                  size_t max)
+{
+    return zpat__api_int (s_wait_in (self, timeout_ms, ready, max),
+                          "zpat_poller_wait", self, NULL);
+}
+
+static int
+s_socket_fd (zpat_socket_t *self)
 {
     if (zpat__socket_valid (self) == -1)
         return -1;
@@ -557,7 +598,13 @@ zpat_socket_fd (zpat_socket_t *self)
 }
 
 int
-zpat_socket_ready (zpat_socket_t *self)
+zpat_socket_fd (zpat_socket_t *self)
+{
+    return zpat__api_sock (s_socket_fd (self), "zpat_fd", self);
+}
+
+static int
+s_socket_ready (zpat_socket_t *self)
 {
     if (zpat__socket_valid (self) == -1)
         return -1;
@@ -568,4 +615,10 @@ zpat_socket_ready (zpat_socket_t *self)
     if (ready == -1 && errno == ETERM)
         errno = ZPAT_ETERM;
     return ready;
+}
+
+int
+zpat_socket_ready (zpat_socket_t *self)
+{
+    return zpat__api_sock (s_socket_ready (self), "zpat_ready", self);
 }

@@ -59,7 +59,9 @@ zpat_pub_t *
 zpat_pub_new_sized (const char *endpoints, const zpat_options_t *opts,
                     size_t opts_size)
 {
-    return (zpat_pub_t *)zpat__socket_new (&s_role, endpoints, opts, opts_size);
+    return zpat__api_ptr (
+        zpat__socket_new (&s_role, endpoints, opts, opts_size), "zpat_pub_new",
+        NULL, endpoints);
 }
 
 zpat_pub_t *
@@ -83,20 +85,28 @@ s_check (zpat_pub_t *self)
     return zpat__socket_is ((zpat_socket_t *)self, &s_role);
 }
 
-int
-zpat_pub_send_topic (zpat_pub_t *self, const char *topic, const void *data,
-                     size_t size)
+static int
+s_send_topic (zpat_pub_t *self, const char *topic, const void *data,
+              size_t size)
 {
     if (s_check (self) == -1)
         return -1;
     if (!topic || (!data && size))
         return zpat__fail (EINVAL);
     zpat_frame_t frames[2] = {{topic, strlen (topic)}, {data, size}};
-    return zpat_socket_send_frames (&self->sock, frames, 2);
+    return zpat__socket_send_frames (&self->sock, frames, 2);
 }
 
 int
-zpat_pub_subscriptions (zpat_pub_t *self)
+zpat_pub_send_topic (zpat_pub_t *self, const char *topic, const void *data,
+                     size_t size)
+{
+    return zpat__api_sock (s_send_topic (self, topic, data, size),
+                           "zpat_pub_send_topic", (zpat_socket_t *)self);
+}
+
+static int
+s_subscriptions (zpat_pub_t *self)
 {
     if (s_check (self) == -1 || zpat__socket_enter (&self->sock) == -1)
         return -1;
@@ -105,10 +115,17 @@ zpat_pub_subscriptions (zpat_pub_t *self)
     return self->subscriptions;
 }
 
+int
+zpat_pub_subscriptions (zpat_pub_t *self)
+{
+    return zpat__api_sock (s_subscriptions (self), "zpat_pub_subscriptions",
+                           (zpat_socket_t *)self);
+}
+
 static int s_wait_subscriptions (zpat_pub_t *self, int count, int timeout_ms);
 
-int
-zpat_pub_wait_subscriptions (zpat_pub_t *self, int count, int timeout_ms)
+static int
+s_wait_subscriptions_in (zpat_pub_t *self, int count, int timeout_ms)
 {
     if (s_check (self) == -1)
         return -1;
@@ -119,6 +136,14 @@ zpat_pub_wait_subscriptions (zpat_pub_t *self, int count, int timeout_ms)
     int rc = s_wait_subscriptions (self, count, timeout_ms);
     zpat__socket_leave (&self->sock);
     return rc;
+}
+
+int
+zpat_pub_wait_subscriptions (zpat_pub_t *self, int count, int timeout_ms)
+{
+    return zpat__api_sock (s_wait_subscriptions_in (self, count, timeout_ms),
+                           "zpat_pub_wait_subscriptions",
+                           (zpat_socket_t *)self);
 }
 
 static int

@@ -21,8 +21,9 @@ zpat_pull_t *
 zpat_pull_new_sized (const char *endpoints, const zpat_options_t *opts,
                      size_t opts_size)
 {
-    return (zpat_pull_t *)zpat__socket_new (&s_role, endpoints, opts,
-                                            opts_size);
+    return zpat__api_ptr (
+        zpat__socket_new (&s_role, endpoints, opts, opts_size), "zpat_pull_new",
+        NULL, endpoints);
 }
 
 zpat_pull_t *

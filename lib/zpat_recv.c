@@ -280,8 +280,8 @@ s_recv_copy (zpat_socket_t *self, void *buf, size_t size)
     return rc;
 }
 
-int
-zpat_socket_recv (zpat_socket_t *self, void *buf, size_t size)
+static inline __attribute__ ((always_inline)) int
+s_recv (zpat_socket_t *self, void *buf, size_t size)
 {
     int flags;
     if (s_fast_receiver (self, &flags) && (buf || !size)) {
@@ -307,8 +307,8 @@ zpat_socket_recv (zpat_socket_t *self, void *buf, size_t size)
 
 static char *s_recv_str (zpat_socket_t *self);
 
-char *
-zpat_socket_recv_str (zpat_socket_t *self)
+static inline __attribute__ ((always_inline)) char *
+s_recv_str_fast (zpat_socket_t *self)
 {
     int flags;
     if (s_fast_receiver (self, &flags)) {
@@ -412,8 +412,8 @@ static int __attribute__ ((noinline)) s_recv_failed (zpat_socket_t *self)
     return -1;
 }
 
-int
-zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
+static inline __attribute__ ((always_inline)) int
+s_recv_msg_fast (zpat_socket_t *self, zpat_msg_t *msg)
 {
     // The fast path for a message that holds one frame, as it does when it
     // is reused from receive to receive, or none but has a slot for one.
@@ -449,8 +449,8 @@ zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
     return s_recv_msg (self, msg);
 }
 
-int
-zpat_socket_discard (zpat_socket_t *self)
+static int
+s_discard (zpat_socket_t *self)
 {
     if (zpat__socket_valid (self) == -1)
         return -1;
@@ -465,4 +465,50 @@ zpat_socket_discard (zpat_socket_t *self)
     zpat__socket_drop_kept (self);
     zpat__idle (self);
     return 1;
+}
+
+// The entry points: each passes its result to the error policy on its way
+// out (zpat_policy.c); the ROUTER's verbs use the internal ones, which do
+// not, and report under their own names.
+
+int
+zpat__socket_recv (zpat_socket_t *self, void *buf, size_t size)
+{
+    return s_recv (self, buf, size);
+}
+
+char *
+zpat__socket_recv_str (zpat_socket_t *self)
+{
+    return s_recv_str_fast (self);
+}
+
+int
+zpat__socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
+{
+    return s_recv_msg_fast (self, msg);
+}
+
+int
+zpat_socket_recv (zpat_socket_t *self, void *buf, size_t size)
+{
+    return zpat__api_sock (s_recv (self, buf, size), "zpat_recv", self);
+}
+
+char *
+zpat_socket_recv_str (zpat_socket_t *self)
+{
+    return zpat__api_sock_ptr (s_recv_str_fast (self), "zpat_recv_str", self);
+}
+
+int
+zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
+{
+    return zpat__api_sock (s_recv_msg_fast (self, msg), "zpat_recv_msg", self);
+}
+
+int
+zpat_socket_discard (zpat_socket_t *self)
+{
+    return zpat__api_sock (s_discard (self), "zpat_discard", self);
 }

@@ -53,7 +53,9 @@ zpat_rep_t *
 zpat_rep_new_sized (const char *endpoints, const zpat_options_t *opts,
                     size_t opts_size)
 {
-    return (zpat_rep_t *)zpat__socket_new (&s_role, endpoints, opts, opts_size);
+    return zpat__api_ptr (
+        zpat__socket_new (&s_role, endpoints, opts, opts_size), "zpat_rep_new",
+        NULL, endpoints);
 }
 
 zpat_rep_t *

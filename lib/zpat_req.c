@@ -22,7 +22,9 @@ zpat_req_t *
 zpat_req_new_sized (const char *endpoints, const zpat_options_t *opts,
                     size_t opts_size)
 {
-    return (zpat_req_t *)zpat__socket_new (&s_role, endpoints, opts, opts_size);
+    return zpat__api_ptr (
+        zpat__socket_new (&s_role, endpoints, opts, opts_size), "zpat_req_new",
+        NULL, endpoints);
 }
 
 zpat_req_t *

@@ -116,8 +116,9 @@ zpat_router_t *
 zpat_router_new_sized (const char *endpoints, const zpat_options_t *opts,
                        size_t opts_size)
 {
-    return (zpat_router_t *)zpat__socket_new (&s_role, endpoints, opts,
-                                              opts_size);
+    return zpat__api_ptr (
+        zpat__socket_new (&s_role, endpoints, opts, opts_size),
+        "zpat_router_new", NULL, endpoints);
 }
 
 zpat_router_t *
@@ -159,43 +160,76 @@ s_sender (zpat_router_t *self, zpat_peer_t *peer)
     memcpy (peer->id, self->from.id, self->from.size);
 }
 
-int
-zpat_router_recv (zpat_router_t *self, zpat_peer_t *peer, void *buf,
-                  size_t size)
+static int
+s_recv_in (zpat_router_t *self, zpat_peer_t *peer, void *buf, size_t size)
 {
     if (s_check (self, peer) == -1)
         return -1;
     self->receiving = true;
-    int rc = zpat_socket_recv (&self->sock, buf, size);
+    int rc = zpat__socket_recv (&self->sock, buf, size);
     self->receiving = false;
     if (rc >= 0)
         s_sender (self, peer);
     return rc;
 }
 
-char *
-zpat_router_recv_str (zpat_router_t *self, zpat_peer_t *peer)
+int
+zpat_router_recv (zpat_router_t *self, zpat_peer_t *peer, void *buf,
+                  size_t size)
+{
+    return zpat__api_sock (s_recv_in (self, peer, buf, size),
+                           "zpat_router_recv", (zpat_socket_t *)self);
+}
+
+static char *
+s_recv_str_in (zpat_router_t *self, zpat_peer_t *peer)
 {
     if (s_check (self, peer) == -1)
         return NULL;
     self->receiving = true;
-    char *string = zpat_socket_recv_str (&self->sock);
+    char *string = zpat__socket_recv_str (&self->sock);
     self->receiving = false;
     if (string)
         s_sender (self, peer);
     return string;
 }
 
-int
-zpat_router_recv_msg (zpat_router_t *self, zpat_peer_t *peer, zpat_msg_t *msg)
+char *
+zpat_router_recv_str (zpat_router_t *self, zpat_peer_t *peer)
+{
+    return zpat__api_sock_ptr (s_recv_str_in (self, peer),
+                               "zpat_router_recv_str", (zpat_socket_t *)self);
+}
+
+static int
+s_recv_msg_in (zpat_router_t *self, zpat_peer_t *peer, zpat_msg_t *msg)
 {
     if (s_check (self, peer) == -1)
         return -1;
     self->receiving = true;
-    int rc = zpat_socket_recv_msg (&self->sock, msg);
+    int rc = zpat__socket_recv_msg (&self->sock, msg);
     self->receiving = false;
     if (rc >= 0)
         s_sender (self, peer);
+    return rc;
+}
+
+int
+zpat_router_recv_msg (zpat_router_t *self, zpat_peer_t *peer, zpat_msg_t *msg)
+{
+    return zpat__api_sock (s_recv_msg_in (self, peer, msg),
+                           "zpat_router_recv_msg", (zpat_socket_t *)self);
+}
+
+static int
+s_send_in (zpat_router_t *self, const zpat_peer_t *peer, const void *data,
+           size_t size)
+{
+    if (s_check_peer (self, peer) == -1)
+        return -1;
+    self->to = peer;
+    int rc = zpat__socket_send (&self->sock, data, size);
+    self->to = NULL;
     return rc;
 }
 
@@ -203,31 +237,41 @@ int
 zpat_router_send (zpat_router_t *self, const zpat_peer_t *peer,
                   const void *data, size_t size)
 {
-    if (s_check_peer (self, peer) == -1)
-        return -1;
-    self->to = peer;
-    int rc = zpat_socket_send (&self->sock, data, size);
-    self->to = NULL;
-    return rc;
+    return zpat__api_sock (s_send_in (self, peer, data, size),
+                           "zpat_router_send", (zpat_socket_t *)self);
+}
+
+static int
+s_send_str_in (zpat_router_t *self, const zpat_peer_t *peer, const char *string)
+{
+    if (!string)
+        return zpat__fail (EINVAL);
+    return s_send_in (self, peer, string, strlen (string));
 }
 
 int
 zpat_router_send_str (zpat_router_t *self, const zpat_peer_t *peer,
                       const char *string)
 {
-    if (!string)
-        return zpat__fail (EINVAL);
-    return zpat_router_send (self, peer, string, strlen (string));
+    return zpat__api_sock (s_send_str_in (self, peer, string),
+                           "zpat_router_send_str", (zpat_socket_t *)self);
+}
+
+static int
+s_send_msg_in (zpat_router_t *self, const zpat_peer_t *peer, zpat_msg_t *msg)
+{
+    if (s_check_peer (self, peer) == -1)
+        return -1;
+    self->to = peer;
+    int rc = zpat__socket_send_msg (&self->sock, msg);
+    self->to = NULL;
+    return rc;
 }
 
 int
 zpat_router_send_msg (zpat_router_t *self, const zpat_peer_t *peer,
                       zpat_msg_t *msg)
 {
-    if (s_check_peer (self, peer) == -1)
-        return -1;
-    self->to = peer;
-    int rc = zpat_socket_send_msg (&self->sock, msg);
-    self->to = NULL;
-    return rc;
+    return zpat__api_sock (s_send_msg_in (self, peer, msg),
+                           "zpat_router_send_msg", (zpat_socket_t *)self);
 }

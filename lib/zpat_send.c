@@ -134,8 +134,8 @@ s_send_copy (zpat_socket_t *self, const void *data, size_t size)
     return rc;
 }
 
-int
-zpat_socket_send (zpat_socket_t *self, const void *data, size_t size)
+static inline __attribute__ ((always_inline)) int
+s_send (zpat_socket_t *self, const void *data, size_t size)
 {
     // The common case in one libzmq call, as a raw program would make it;
     // everything else (and a send a stray signal interrupted, which then
@@ -161,44 +161,48 @@ zpat_socket_send (zpat_socket_t *self, const void *data, size_t size)
     return s_send_copy (self, data, size);
 }
 
-int
-zpat_socket_send_str (zpat_socket_t *self, const char *string)
+static int
+s_send_str (zpat_socket_t *self, const char *string)
 {
     if (!string)
         return zpat__fail (EINVAL);
-    return zpat_socket_send (self, string, strlen (string));
+    return s_send (self, string, strlen (string));
 }
 
-int
-zpat_socket_sendf (zpat_socket_t *self, const char *format, ...)
+static int
+s_sendf (zpat_socket_t *self, const char *format, va_list given)
 {
     if (s_check_sender (self, format) == -1)
         return -1;
     char small[256];
     va_list args;
-    va_start (args, format);
+    va_copy (args, given);
     int length = vsnprintf (small, sizeof small, format, args);
     va_end (args);
     if (length < 0)
         return zpat__fail (EINVAL);
     if ((size_t)length < sizeof small)
-        return zpat_socket_send (self, small, (size_t)length);
+        return s_send (self, small, (size_t)length);
     char *large = malloc ((size_t)length + 1);
     if (!large)
         return zpat__fail (ENOMEM);
-    va_start (args, format);
+    va_copy (args, given);
     vsnprintf (large, (size_t)length + 1, format, args);
     va_end (args);
-    int rc = zpat_socket_send (self, large, (size_t)length);
+    int rc = s_send (self, large, (size_t)length);
     int saved = errno;
     free (large);
     errno = saved;
     return rc;
 }
 
-int
-zpat_socket_send_frames (zpat_socket_t *self, const zpat_frame_t *frames,
-                         size_t count)
+static int s_send_msg (zpat_socket_t *self, zpat_msg_t *msg);
+static int s_send_msg_in (zpat_socket_t *self, zpat_msg_t *msg);
+static inline __attribute__ ((always_inline)) int
+s_send_msg_fast (zpat_socket_t *self, zpat_msg_t *msg);
+
+static int
+s_send_frames (zpat_socket_t *self, const zpat_frame_t *frames, size_t count)
 {
     if (s_check_sender (self, frames && count) == -1)
         return -1;
@@ -211,12 +215,12 @@ zpat_socket_send_frames (zpat_socket_t *self, const zpat_frame_t *frames,
     struct zpat_msg *out = &self->outgoing;
     zpat_msg_reset (out);
     for (size_t i = 0; i < count; i++) {
-        if (zpat_msg_add (out, frames[i].data, frames[i].size) == -1) {
+        if (zpat__msg_add (out, frames[i].data, frames[i].size) == -1) {
             zpat_msg_reset (out);
             return zpat__fail (ENOMEM);
         }
     }
-    if (zpat_socket_send_msg (self, out) == -1) {
+    if (s_send_msg_fast (self, out) == -1) {
         int saved = errno;
         zpat_msg_reset (out);
         return zpat__fail (saved);
@@ -224,11 +228,8 @@ zpat_socket_send_frames (zpat_socket_t *self, const zpat_frame_t *frames,
     return 0;
 }
 
-static int s_send_msg (zpat_socket_t *self, zpat_msg_t *msg);
-static int s_send_msg_in (zpat_socket_t *self, zpat_msg_t *msg);
-
-int
-zpat_socket_send_msg (zpat_socket_t *self, zpat_msg_t *msg)
+static inline __attribute__ ((always_inline)) int
+s_send_msg_fast (zpat_socket_t *self, zpat_msg_t *msg)
 {
     if (s_fast_sender (self) && msg && msg->count == 1) {
         unsigned flags = zpat__slow_word ();
@@ -287,4 +288,62 @@ s_send_msg_in (zpat_socket_t *self, zpat_msg_t *msg)
     msg->count = 0;
     s_after_send (self, bytes);
     return 0;
+}
+
+// The entry points: each passes its result to the error policy on its way
+// out (zpat_policy.c); the calls above stay inline in them.
+
+int
+zpat_socket_send (zpat_socket_t *self, const void *data, size_t size)
+{
+    return zpat__api_sock (s_send (self, data, size), "zpat_send", self);
+}
+
+int
+zpat_socket_send_str (zpat_socket_t *self, const char *string)
+{
+    return zpat__api_sock (s_send_str (self, string), "zpat_send_str", self);
+}
+
+int
+zpat_socket_sendf (zpat_socket_t *self, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    int rc = s_sendf (self, format, args);
+    va_end (args);
+    return zpat__api_sock (rc, "zpat_sendf", self);
+}
+
+int
+zpat_socket_send_frames (zpat_socket_t *self, const zpat_frame_t *frames,
+                         size_t count)
+{
+    return zpat__api_sock (s_send_frames (self, frames, count),
+                           "zpat_send_frames", self);
+}
+
+int
+zpat_socket_send_msg (zpat_socket_t *self, zpat_msg_t *msg)
+{
+    return zpat__api_sock (s_send_msg_fast (self, msg), "zpat_send_msg", self);
+}
+
+int
+zpat__socket_send (zpat_socket_t *self, const void *data, size_t size)
+{
+    return s_send (self, data, size);
+}
+
+int
+zpat__socket_send_frames (zpat_socket_t *self, const zpat_frame_t *frames,
+                          size_t count)
+{
+    return s_send_frames (self, frames, count);
+}
+
+int
+zpat__socket_send_msg (zpat_socket_t *self, zpat_msg_t *msg)
+{
+    return s_send_msg_fast (self, msg);
 }

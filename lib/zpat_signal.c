@@ -44,8 +44,8 @@ s_nonblocking (int fd)
     return fcntl (fd, F_SETFD, FD_CLOEXEC);
 }
 
-int
-zpat_catch_signals (void)
+static int
+s_catch_signals (void)
 {
     pthread_mutex_lock (&zpat__signal_lock);
     int rc = 0;
@@ -78,6 +78,12 @@ zpat_catch_signals (void)
     }
     pthread_mutex_unlock (&zpat__signal_lock);
     return rc;
+}
+
+int
+zpat_catch_signals (void)
+{
+    return zpat__api_int (s_catch_signals (), "zpat_catch_signals", NULL, NULL);
 }
 
 int

@@ -118,10 +118,16 @@ zpat__socket_destroy (zpat_socket_t *self, const zpat__role_t *role)
     return 0;
 }
 
-void *
-zpat_socket_handle (zpat_socket_t *self)
+static void *
+s_handle (zpat_socket_t *self)
 {
     if (zpat__socket_valid (self) == -1)
         return NULL;
     return self->handle;
+}
+
+void *
+zpat_socket_handle (zpat_socket_t *self)
+{
+    return zpat__api_sock_ptr (s_handle (self), "zpat_handle", self);
 }

@@ -21,9 +21,8 @@ s_received (const zpat_socket_t *self)
     return self->received_base + (ZPAT__TICK - self->recv_countdown);
 }
 
-int
-zpat_socket_stats_sized (zpat_socket_t *self, zpat_stats_t *stats,
-                         size_t stats_size)
+static int
+s_stats (zpat_socket_t *self, zpat_stats_t *stats, size_t stats_size)
 {
     if (zpat__socket_valid (self) == -1)
         return -1;
@@ -53,8 +52,8 @@ zpat_socket_stats_sized (zpat_socket_t *self, zpat_stats_t *stats,
     return 0;
 }
 
-int
-zpat_socket_stats_reset (zpat_socket_t *self)
+static int
+s_stats_reset (zpat_socket_t *self)
 {
     if (zpat__socket_valid (self) == -1)
         return -1;
@@ -76,4 +75,18 @@ zpat_socket_stats_reset (zpat_socket_t *self)
     self->send_timeouts = 0;
     self->reconnects = 0;
     return 0;
+}
+
+int
+zpat_socket_stats_sized (zpat_socket_t *self, zpat_stats_t *stats,
+                         size_t stats_size)
+{
+    return zpat__api_sock (s_stats (self, stats, stats_size), "zpat_stats",
+                           self);
+}
+
+int
+zpat_socket_stats_reset (zpat_socket_t *self)
+{
+    return zpat__api_sock (s_stats_reset (self), "zpat_stats_reset", self);
 }

@@ -94,8 +94,8 @@ s_find (zpat_sub_t *self, const char *prefix)
     return at;
 }
 
-int
-zpat_sub_subscribe (zpat_sub_t *self, const char *prefix)
+static int
+s_subscribe (zpat_sub_t *self, const char *prefix)
 {
     if (s_check_prefix (self, prefix) == -1)
         return -1;
@@ -127,7 +127,14 @@ zpat_sub_subscribe (zpat_sub_t *self, const char *prefix)
 }
 
 int
-zpat_sub_unsubscribe (zpat_sub_t *self, const char *prefix)
+zpat_sub_subscribe (zpat_sub_t *self, const char *prefix)
+{
+    return zpat__api_sock (s_subscribe (self, prefix), "zpat_sub_subscribe",
+                           (zpat_socket_t *)self);
+}
+
+static int
+s_unsubscribe (zpat_sub_t *self, const char *prefix)
 {
     if (s_check_prefix (self, prefix) == -1)
         return -1;
@@ -151,6 +158,13 @@ zpat_sub_unsubscribe (zpat_sub_t *self, const char *prefix)
     return 0;
 }
 
+int
+zpat_sub_unsubscribe (zpat_sub_t *self, const char *prefix)
+{
+    return zpat__api_sock (s_unsubscribe (self, prefix), "zpat_sub_unsubscribe",
+                           (zpat_socket_t *)self);
+}
+
 zpat_sub_t *
 zpat_sub_new (const char *endpoints, const char *prefix,
               const zpat_options_t *opts)
@@ -158,9 +172,9 @@ zpat_sub_new (const char *endpoints, const char *prefix,
     return zpat_sub_new_sized (endpoints, prefix, opts, ZPAT__OPTIONS_V0_SIZE);
 }
 
-zpat_sub_t *
-zpat_sub_new_sized (const char *endpoints, const char *prefix,
-                    const zpat_options_t *opts, size_t opts_size)
+static zpat_sub_t *
+s_new (const char *endpoints, const char *prefix, const zpat_options_t *opts,
+       size_t opts_size)
 {
     // Subscribe before connecting, so the first connection carries it. The
     // prefix is checked first, so a bad one costs no socket.
@@ -173,7 +187,7 @@ zpat_sub_new_sized (const char *endpoints, const char *prefix,
     if (!self)
         return NULL;
     zpat_socket_t *sock = &self->sock;
-    int rc = prefix ? zpat_sub_subscribe (self, prefix) : 0;
+    int rc = prefix ? s_subscribe (self, prefix) : 0;
     if (rc == 0 && endpoints)
         rc = zpat__socket_attach (sock, endpoints);
     if (rc == -1) {
@@ -182,6 +196,14 @@ zpat_sub_new_sized (const char *endpoints, const char *prefix,
         return zpat__fail_null (saved);
     }
     return self;
+}
+
+zpat_sub_t *
+zpat_sub_new_sized (const char *endpoints, const char *prefix,
+                    const zpat_options_t *opts, size_t opts_size)
+{
+    return zpat__api_ptr (s_new (endpoints, prefix, opts, opts_size),
+                          "zpat_sub_new", NULL, endpoints);
 }
 
 void
@@ -207,8 +229,8 @@ s_strndup (const void *data, size_t size)
 
 static int s_recv_topic (zpat_sub_t *self, char **topic_p, char **payload_p);
 
-int
-zpat_sub_recv_topic (zpat_sub_t *self, char **topic_p, char **payload_p)
+static int
+s_recv_topic_in (zpat_sub_t *self, char **topic_p, char **payload_p)
 {
     if (s_check (self) == -1)
         return -1;
@@ -219,6 +241,13 @@ zpat_sub_recv_topic (zpat_sub_t *self, char **topic_p, char **payload_p)
     int rc = s_recv_topic (self, topic_p, payload_p);
     zpat__socket_leave (&self->sock);
     return rc;
+}
+
+int
+zpat_sub_recv_topic (zpat_sub_t *self, char **topic_p, char **payload_p)
+{
+    return zpat__api_sock (s_recv_topic_in (self, topic_p, payload_p),
+                           "zpat_sub_recv_topic", (zpat_socket_t *)self);
 }
 
 static int
@@ -233,10 +262,10 @@ s_recv_topic (zpat_sub_t *self, char **topic_p, char **payload_p)
         topic = zmq_msg_data (sock->frame);
         topic_size = zmq_msg_size (sock->frame);
     } else if (sock->multi.count == 2) {
-        topic = zpat_msg_data (&sock->multi, 0);
-        topic_size = zpat_msg_size (&sock->multi, 0);
-        payload = zpat_msg_data (&sock->multi, 1);
-        payload_size = zpat_msg_size (&sock->multi, 1);
+        topic = zmq_msg_data (&sock->multi.frames[0]);
+        topic_size = zmq_msg_size (&sock->multi.frames[0]);
+        payload = zmq_msg_data (&sock->multi.frames[1]);
+        payload_size = zmq_msg_size (&sock->multi.frames[1]);
     } else
         return zpat__fail (ZPAT_EFRAMES);
     if (payload_size > INT_MAX)
