@@ -259,13 +259,16 @@ zpat__socket_attach (zpat_socket_t *self, const char *endpoints)
 int
 zpat_socket_bind (zpat_socket_t *self, const char *endpoint)
 {
-    return zpat__api_sock (s_bind_api (self, endpoint), "zpat_bind", self);
+    // Named by the endpoint it failed on, not the object's last one.
+    return zpat__api_int (s_bind_api (self, endpoint), "zpat_bind", self,
+                          endpoint);
 }
 
 int
 zpat_socket_connect (zpat_socket_t *self, const char *endpoint)
 {
-    return zpat__api_sock (s_connect (self, endpoint), "zpat_connect", self);
+    return zpat__api_int (s_connect (self, endpoint), "zpat_connect", self,
+                          endpoint);
 }
 
 const char *

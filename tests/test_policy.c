@@ -99,7 +99,10 @@ START_TEST (constructors_and_binds_are_named)
     s_heard_once ("zpat_pull_new", EADDRINUSE, endpoint);
     zpat_pull_t *other = zpat_pull_new (NULL, &tu_opts);
     FAILS_WITH (EADDRINUSE, zpat_bind (other, endpoint));
-    s_heard_once ("zpat_bind", EADDRINUSE, NULL);
+    s_heard_once ("zpat_bind", EADDRINUSE, endpoint);
+    // A bad endpoint names itself.
+    FAILS_WITH (EINVAL, zpat_connect (other, "tcp://nowhere:notaport"));
+    s_heard_once ("zpat_connect", EINVAL, "tcp://nowhere:notaport");
     zpat_pull_destroy (&other);
     zpat_pull_destroy (&pull);
     ck_assert_int_eq (s_heard.count, 0);
