@@ -419,6 +419,57 @@ s_reqrep (size_t size, long count, int blocks, bool curve,
 }
 
 // ---------------------------------------------------------------------------
+// --run IMPL PATTERN SIZE COUNT: one CURVE pair of one implementation moves
+// COUNT messages (pushpull, after the one that shows the connection is up)
+// or makes COUNT round trips (reqrep, after the RT_WARMUP ones), with no
+// clock and no table, and the process exits. curve_instructions.sh runs it
+// under callgrind with two counts: the difference of the instruction counts
+// over the difference of the counts is what one more message costs, the
+// keys, the handshake and the tear-down cancelled out.
+
+static void
+s_single_run (impl_t impl, bool reqrep, size_t size, long count)
+{
+    run_t run = {.size = size, .count = count, .blocks = 1};
+    pthread_t thread;
+    s_pair_open (&run.pair, impl, reqrep ? ZMQ_REP : ZMQ_PULL,
+                 reqrep ? ZMQ_REQ : ZMQ_PUSH, true);
+    pthread_barrier_init (&run.barrier, NULL, 2);
+    if (pthread_create (&thread, NULL, reqrep ? s_replier : s_pusher, &run))
+        s_die ("pthread_create");
+    if (reqrep) {
+        char *buf = calloc (1, size);
+        if (!buf)
+            s_die ("calloc");
+        for (long i = 0; i < RT_WARMUP + count; i++) {
+            s_send (&run.pair, buf, size);
+            if (s_recv (&run.pair, true) != size)
+                s_die ("reqrep: wrong size");
+        }
+        free (buf);
+    } else {
+        s_recv (&run.pair, false);
+        pthread_barrier_wait (&run.barrier);
+        for (long i = 0; i < count; i++)
+            if (s_recv (&run.pair, false) != size)
+                s_die ("pushpull: wrong size");
+    }
+    pthread_join (thread, NULL);
+    pthread_barrier_destroy (&run.barrier);
+    s_pair_close (&run.pair);
+}
+
+// Parses a positive whole number for --run; -1 if text is not one.
+static long
+s_positive (const char *text)
+{
+    char *end;
+    errno = 0;
+    long value = strtol (text, &end, 10);
+    return errno || end == text || *end || value <= 0 ? -1 : value;
+}
+
+// ---------------------------------------------------------------------------
 
 typedef struct {
     const char *pattern;
@@ -489,10 +540,26 @@ s_table (int blocks, bool curve)
 int
 main (int argc, char **argv)
 {
-    bool quick = false, plain = false;
+    bool quick = false, plain = false, single = false, reqrep = false;
     int blocks = 0;
+    impl_t impl = IMPL_ZPAT;
+    long size = 0, count = 0;
     for (int i = 1; i < argc; i++) {
-        if (strcmp (argv[i], "--quick") == 0)
+        if (strcmp (argv[i], "--run") == 0 && i + 4 < argc) {
+            single = true;
+            impl = strcmp (argv[i + 1], "raw") == 0 ? IMPL_RAW : IMPL_ZPAT;
+            reqrep = strcmp (argv[i + 2], "reqrep") == 0;
+            size = s_positive (argv[i + 3]);
+            count = s_positive (argv[i + 4]);
+            if ((strcmp (argv[i + 1], "zpat") && strcmp (argv[i + 1], "raw")) ||
+                (strcmp (argv[i + 2], "pushpull") && !reqrep) || size <= 0 ||
+                count <= 0) {
+                fprintf (stderr, "curve_bench: --run IMPL PATTERN SIZE COUNT: "
+                                 "zpat|raw pushpull|reqrep bytes count\n");
+                return EXIT_FAILURE;
+            }
+            i += 4;
+        } else if (strcmp (argv[i], "--quick") == 0)
             quick = true;
         else if (strcmp (argv[i], "--plain") == 0)
             plain = true;
@@ -501,11 +568,17 @@ main (int argc, char **argv)
         else {
             fprintf (stderr,
                      "usage: curve_bench [--quick] [--blocks N] [--plain]\n"
+                     "       curve_bench --run IMPL PATTERN SIZE COUNT\n"
                      "  --quick     a short run for CI (a few seconds)\n"
                      "  --blocks N  timed blocks per point and "
                      "implementation (default 20; quick 4)\n"
                      "  --plain     then the same without CURVE, to tell "
-                     "zpat's cost from CURVE's\n");
+                     "zpat's cost from CURVE's\n"
+                     "  --run       one CURVE pair of IMPL (zpat or raw), "
+                     "COUNT messages of SIZE bytes\n"
+                     "              (PATTERN pushpull) or round trips "
+                     "(reqrep), no clock; for callgrind\n"
+                     "              (curve_instructions.sh)\n");
             return EXIT_FAILURE;
         }
     }
@@ -514,13 +587,22 @@ main (int argc, char **argv)
     if (blocks > MAX_BLOCKS)
         blocks = MAX_BLOCKS;
     if (!zmq_has ("curve")) {
-        printf ("curve_bench: libzmq has no CURVE; nothing to measure\n");
-        return EXIT_SUCCESS;
+        // A single run has nothing to count: its caller must know.
+        fprintf (single ? stderr : stdout,
+                 "curve_bench: libzmq has no CURVE; nothing to measure\n");
+        return single ? EXIT_FAILURE : EXIT_SUCCESS;
     }
     s_raw_ctx = zmq_ctx_new ();
     if (!s_raw_ctx)
         s_die ("zmq_ctx_new");
     s_keys ();
+    if (single) {
+        s_single_run (impl, reqrep, (size_t)size, count);
+        zpat_cert_destroy (&s_client_cert);
+        zpat_cert_destroy (&s_server_cert);
+        zmq_ctx_term (s_raw_ctx);
+        return EXIT_SUCCESS;
+    }
     printf ("curve_bench: zpat next to raw libzmq, the same keys\n");
     bool below = s_table (blocks, true);
     if (plain)
