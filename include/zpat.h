@@ -63,6 +63,12 @@
 #include <stdint.h>
 
 #ifdef __cplusplus
+// In C++, zpat_device_stats, zpat_socket and zpat_stats each name a struct
+// and a function, as stat does in POSIX: g++'s -Wshadow would say so.
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wshadow"
+#endif
 extern "C" {
 #endif
 
@@ -1172,6 +1178,7 @@ ZPAT_EXPORT int zpat_socket_ready (zpat_socket_t *self);
 #define zpat_recv_str(s)        zpat_socket_recv_str (ZPAT_RECEIVER (s))
 #define zpat_recv_msg(s, msg)   zpat_socket_recv_msg (ZPAT_RECEIVER (s), msg)
 #define zpat_discard(s)         zpat_socket_discard (ZPAT_RECEIVER (s))
+#endif // __cplusplus
 
 // The role-specific functions, guarded the same way: a pointer to another
 // role is a compile error, not just a warning. To reach a function itself
@@ -1195,6 +1202,7 @@ ZPAT_EXPORT int zpat_socket_ready (zpat_socket_t *self);
     zpat_device_new_sized (type, f, b, o, sizeof (zpat_device_options_t))
 #define zpat_socket_stats(s, st) \
     zpat_socket_stats_sized (s, st, sizeof (zpat_stats_t))
+#ifndef __cplusplus // C++ checks these types itself
 #define zpat_stats(s, st) zpat_socket_stats (zpat_socket (s), st)
 #define zpat_req_destroy(p)  zpat_req_destroy (ZPAT_ONLY (zpat_req_t **, p))
 #define zpat_rep_destroy(p)  zpat_rep_destroy (ZPAT_ONLY (zpat_rep_t **, p))
@@ -1230,13 +1238,390 @@ ZPAT_EXPORT int zpat_socket_ready (zpat_socket_t *self);
     zpat_sub_unsubscribe (ZPAT_ONLY (zpat_sub_t *, s), prefix)
 #define zpat_sub_recv_topic(s, topic_p, payload_p) \
     zpat_sub_recv_topic (ZPAT_ONLY (zpat_sub_t *, s), topic_p, payload_p)
-#endif // ZPAT_BUILDING
-
 #endif // __cplusplus
+#endif // ZPAT_BUILDING
 // clang-format on
 
 #ifdef __cplusplus
 }
 #endif
+
+#ifdef __cplusplus
+// ---------------------------------------------------------------------------
+// C++ (C++17 and later): the generic verbs above as inline function
+// templates of the same names. Each takes exactly the roles its C macro
+// takes, so that zpat_send_str (sub, "x") or zpat_recv (push, buf, n) finds
+// no overload and does not compile, and calls the zpat_socket_* function
+// the macro calls: noexcept, nothing allocated of their own, nothing to
+// link but libzpat. ZPAT_SENDER, ZPAT_RECEIVER, ZPAT_SEND_OPTIONS and
+// ZPAT_RECV_OPTIONS are function templates too, ZPAT_ONLY a macro.
+// Everything else is the C API: C++ itself refuses a pointer to one role
+// where another's is declared (zpat_req_destroy (&rep),
+// zpat_sub_subscribe (pub, "x")), and the _sized macros (zpat_req_new,
+// zpat_device_new, zpat_socket_stats ...) pass the struct sizes as in C.
+// Two differences: no compiler checks zpat_sendf's format against its
+// arguments (a template cannot pass the printf attribute on; in C the
+// macro can), and an error handler (zpat_set_error_handler) must not throw,
+// since no exception can leave the C library or these noexcept functions.
+
+// C++ linkage, even if the program includes zpat.h inside an extern "C"
+// block; no standard header needed.
+extern "C++" {
+
+// Not for use: what the overloads are chosen by.
+namespace zpat_detail {
+
+// std::enable_if_t and std::is_same, without <type_traits>.
+template <bool B, typename T> struct enable_if {
+};
+template <typename T> struct enable_if<true, T> {
+    using type = T;
+};
+template <bool B, typename T>
+using enable_if_t = typename enable_if<B, T>::type;
+template <typename T, typename U> struct is_same {
+    static constexpr bool value = false;
+};
+template <typename T> struct is_same<T, T> {
+    static constexpr bool value = true;
+};
+
+// The generic families, as the _Generic lists above give them.
+enum family : unsigned {
+    in_any_role = 1,     // zpat_socket, and every verb built on it
+    in_sender = 2,       // ZPAT_SENDER
+    in_receiver = 4,     // ZPAT_RECEIVER
+    in_send_options = 8, // ZPAT_SEND_OPTIONS
+    in_recv_options = 16 // ZPAT_RECV_OPTIONS
+};
+constexpr unsigned sends = in_any_role | in_sender | in_send_options;
+constexpr unsigned receives = in_any_role | in_receiver | in_recv_options;
+// A ROUTER has options both ways, and verbs of its own to send and receive.
+constexpr unsigned routes = in_any_role | in_send_options | in_recv_options;
+
+template <unsigned F> struct families {
+    static constexpr bool any_role = (F & in_any_role) != 0;
+    static constexpr bool sender = (F & in_sender) != 0;
+    static constexpr bool receiver = (F & in_receiver) != 0;
+    static constexpr bool send_options = (F & in_send_options) != 0;
+    static constexpr bool recv_options = (F & in_recv_options) != 0;
+};
+
+// role<T>: the families T is in. Anything that is not a role (void,
+// zpat_msg_t, zpat_socket_t, a const role) is in none.
+// clang-format off
+template <typename T> struct role : families<0> {};
+// One line per role, as each role has one line in each C family above.
+template <> struct role<zpat_req_t> : families<sends | receives> {};
+template <> struct role<zpat_rep_t> : families<sends | receives> {};
+template <> struct role<zpat_pub_t> : families<sends> {};
+template <> struct role<zpat_sub_t> : families<receives> {};
+template <> struct role<zpat_push_t> : families<sends> {};
+template <> struct role<zpat_pull_t> : families<receives> {};
+template <> struct role<zpat_dealer_t> : families<sends | receives> {};
+template <> struct role<zpat_router_t> : families<routes> {};
+// clang-format on
+
+// if_<family><T>: int when T is in the family, else no type, which takes
+// the overload out of the set (SFINAE).
+template <typename T> using if_any_role = enable_if_t<role<T>::any_role, int>;
+template <typename T> using if_sender = enable_if_t<role<T>::sender, int>;
+template <typename T> using if_receiver = enable_if_t<role<T>::receiver, int>;
+template <typename T>
+using if_send_options = enable_if_t<role<T>::send_options, int>;
+template <typename T>
+using if_recv_options = enable_if_t<role<T>::recv_options, int>;
+
+// ZPAT_ONLY (type, s): s, which must be of exactly that type.
+template <typename T, typename U>
+inline T
+only (U self) noexcept
+{
+    static_assert (is_same<T, U>::value, "ZPAT_ONLY: not of this type");
+    return self;
+}
+
+} // namespace zpat_detail
+
+#define ZPAT_ONLY(type, s) (::zpat_detail::only<type> (s))
+
+// zpat_socket (s) turns a pointer to any role into a zpat_socket_t *; the
+// others accept the roles of their C macros.
+template <typename T, zpat_detail::if_any_role<T> = 0>
+inline zpat_socket_t *
+zpat_socket (T *self) noexcept
+{
+    return reinterpret_cast<zpat_socket_t *> (self);
+}
+template <typename T, zpat_detail::if_sender<T> = 0>
+inline zpat_socket_t *
+ZPAT_SENDER (T *self) noexcept
+{
+    return reinterpret_cast<zpat_socket_t *> (self);
+}
+template <typename T, zpat_detail::if_receiver<T> = 0>
+inline zpat_socket_t *
+ZPAT_RECEIVER (T *self) noexcept
+{
+    return reinterpret_cast<zpat_socket_t *> (self);
+}
+template <typename T, zpat_detail::if_send_options<T> = 0>
+inline zpat_socket_t *
+ZPAT_SEND_OPTIONS (T *self) noexcept
+{
+    return reinterpret_cast<zpat_socket_t *> (self);
+}
+template <typename T, zpat_detail::if_recv_options<T> = 0>
+inline zpat_socket_t *
+ZPAT_RECV_OPTIONS (T *self) noexcept
+{
+    return reinterpret_cast<zpat_socket_t *> (self);
+}
+
+// zpat_destroy (&obj) destroys an object of any role.
+inline void
+zpat_destroy (zpat_req_t **self_p) noexcept
+{
+    zpat_req_destroy (self_p);
+}
+inline void
+zpat_destroy (zpat_rep_t **self_p) noexcept
+{
+    zpat_rep_destroy (self_p);
+}
+inline void
+zpat_destroy (zpat_pub_t **self_p) noexcept
+{
+    zpat_pub_destroy (self_p);
+}
+inline void
+zpat_destroy (zpat_sub_t **self_p) noexcept
+{
+    zpat_sub_destroy (self_p);
+}
+inline void
+zpat_destroy (zpat_push_t **self_p) noexcept
+{
+    zpat_push_destroy (self_p);
+}
+inline void
+zpat_destroy (zpat_pull_t **self_p) noexcept
+{
+    zpat_pull_destroy (self_p);
+}
+inline void
+zpat_destroy (zpat_dealer_t **self_p) noexcept
+{
+    zpat_dealer_destroy (self_p);
+}
+inline void
+zpat_destroy (zpat_router_t **self_p) noexcept
+{
+    zpat_router_destroy (self_p);
+}
+
+// Any role: attaching, options, counters, events, descriptors.
+template <typename T, zpat_detail::if_any_role<T> = 0>
+inline int
+zpat_bind (T *self, const char *endpoint) noexcept
+{
+    return zpat_socket_bind (zpat_socket (self), endpoint);
+}
+template <typename T, zpat_detail::if_any_role<T> = 0>
+inline int
+zpat_connect (T *self, const char *endpoint) noexcept
+{
+    return zpat_socket_connect (zpat_socket (self), endpoint);
+}
+template <typename T, zpat_detail::if_any_role<T> = 0>
+inline const char *
+zpat_endpoint (T *self) noexcept
+{
+    return zpat_socket_endpoint (zpat_socket (self));
+}
+template <typename T, zpat_detail::if_any_role<T> = 0>
+inline void *
+zpat_handle (T *self) noexcept
+{
+    return zpat_socket_handle (zpat_socket (self));
+}
+template <typename T, zpat_detail::if_any_role<T> = 0>
+inline int
+zpat_get_options (T *self, zpat_options_t *opts) noexcept
+{
+    return zpat_socket_get_options_sized (zpat_socket (self), opts,
+                                          sizeof (zpat_options_t));
+}
+template <typename T, zpat_detail::if_send_options<T> = 0>
+inline int
+zpat_set_send_timeout_ms (T *self, int ms) noexcept
+{
+    return zpat_socket_set_send_timeout_ms (ZPAT_SEND_OPTIONS (self), ms);
+}
+template <typename T, zpat_detail::if_recv_options<T> = 0>
+inline int
+zpat_set_recv_timeout_ms (T *self, int ms) noexcept
+{
+    return zpat_socket_set_recv_timeout_ms (ZPAT_RECV_OPTIONS (self), ms);
+}
+template <typename T, zpat_detail::if_send_options<T> = 0>
+inline int
+zpat_set_send_hwm (T *self, int messages) noexcept
+{
+    return zpat_socket_set_send_hwm (ZPAT_SEND_OPTIONS (self), messages);
+}
+template <typename T, zpat_detail::if_recv_options<T> = 0>
+inline int
+zpat_set_recv_hwm (T *self, int messages) noexcept
+{
+    return zpat_socket_set_recv_hwm (ZPAT_RECV_OPTIONS (self), messages);
+}
+template <typename T, zpat_detail::if_any_role<T> = 0>
+inline int
+zpat_set_linger_ms (T *self, int ms) noexcept
+{
+    return zpat_socket_set_linger_ms (zpat_socket (self), ms);
+}
+template <typename T, zpat_detail::if_any_role<T> = 0>
+inline int
+zpat_set_max_msg_bytes (T *self, int64_t bytes) noexcept
+{
+    return zpat_socket_set_max_msg_bytes (zpat_socket (self), bytes);
+}
+template <typename T, zpat_detail::if_any_role<T> = 0>
+inline int
+zpat_set_reconnect_ivl_ms (T *self, int ms) noexcept
+{
+    return zpat_socket_set_reconnect_ivl_ms (zpat_socket (self), ms);
+}
+template <typename T, zpat_detail::if_any_role<T> = 0>
+inline int
+zpat_set_ipv6 (T *self, int on) noexcept
+{
+    return zpat_socket_set_ipv6 (zpat_socket (self), on);
+}
+template <typename T, zpat_detail::if_any_role<T> = 0>
+inline int
+zpat_stats (T *self, zpat_stats_t *stats) noexcept
+{
+    return zpat_socket_stats_sized (zpat_socket (self), stats,
+                                    sizeof (zpat_stats_t));
+}
+template <typename T, zpat_detail::if_any_role<T> = 0>
+inline int
+zpat_stats_reset (T *self) noexcept
+{
+    return zpat_socket_stats_reset (zpat_socket (self));
+}
+template <typename T, zpat_detail::if_any_role<T> = 0>
+inline int
+zpat_events_on (T *self) noexcept
+{
+    return zpat_socket_events_on (zpat_socket (self));
+}
+template <typename T, zpat_detail::if_any_role<T> = 0>
+inline int
+zpat_events_off (T *self) noexcept
+{
+    return zpat_socket_events_off (zpat_socket (self));
+}
+template <typename T, zpat_detail::if_any_role<T> = 0>
+inline int
+zpat_recv_event (T *self, zpat_event_t *event, int timeout_ms) noexcept
+{
+    return zpat_socket_recv_event (zpat_socket (self), event, timeout_ms);
+}
+template <typename T, zpat_detail::if_any_role<T> = 0>
+inline int
+zpat_poller_add (zpat_poller_t *poller, T *self, int events, void *arg) noexcept
+{
+    return zpat_poller_add_socket (poller, zpat_socket (self), events, arg);
+}
+template <typename T, zpat_detail::if_any_role<T> = 0>
+inline int
+zpat_poller_remove (zpat_poller_t *poller, T *self) noexcept
+{
+    return zpat_poller_remove_socket (poller, zpat_socket (self));
+}
+template <typename T, zpat_detail::if_any_role<T> = 0>
+inline int
+zpat_fd (T *self) noexcept
+{
+    return zpat_socket_fd (zpat_socket (self));
+}
+template <typename T, zpat_detail::if_any_role<T> = 0>
+inline int
+zpat_ready (T *self) noexcept
+{
+    return zpat_socket_ready (zpat_socket (self));
+}
+
+// Sending: REQ, REP, PUB, PUSH, DEALER.
+template <typename T, zpat_detail::if_sender<T> = 0>
+inline int
+zpat_send (T *self, const void *data, size_t size) noexcept
+{
+    return zpat_socket_send (ZPAT_SENDER (self), data, size);
+}
+template <typename T, zpat_detail::if_sender<T> = 0>
+inline int
+zpat_send_str (T *self, const char *string) noexcept
+{
+    return zpat_socket_send_str (ZPAT_SENDER (self), string);
+}
+// Through a pointer, which carries no format attribute: a format that is
+// a parameter here cannot be checked, and would only raise
+// -Wformat-security and -Wformat-nonliteral in the caller's build.
+template <typename T, typename... A, zpat_detail::if_sender<T> = 0>
+inline int
+zpat_sendf (T *self, const char *format, A... args) noexcept
+{
+    int (*const sendf) (zpat_socket_t *, const char *, ...) = zpat_socket_sendf;
+    return sendf (ZPAT_SENDER (self), format, args...);
+}
+template <typename T, zpat_detail::if_sender<T> = 0>
+inline int
+zpat_send_frames (T *self, const zpat_frame_t *frames, size_t count) noexcept
+{
+    return zpat_socket_send_frames (ZPAT_SENDER (self), frames, count);
+}
+template <typename T, zpat_detail::if_sender<T> = 0>
+inline int
+zpat_send_msg (T *self, zpat_msg_t *msg) noexcept
+{
+    return zpat_socket_send_msg (ZPAT_SENDER (self), msg);
+}
+
+// Receiving: REQ, REP, SUB, PULL, DEALER.
+template <typename T, zpat_detail::if_receiver<T> = 0>
+inline int
+zpat_recv (T *self, void *buf, size_t size) noexcept
+{
+    return zpat_socket_recv (ZPAT_RECEIVER (self), buf, size);
+}
+template <typename T, zpat_detail::if_receiver<T> = 0>
+inline char *
+zpat_recv_str (T *self) noexcept
+{
+    return zpat_socket_recv_str (ZPAT_RECEIVER (self));
+}
+template <typename T, zpat_detail::if_receiver<T> = 0>
+inline int
+zpat_recv_msg (T *self, zpat_msg_t *msg) noexcept
+{
+    return zpat_socket_recv_msg (ZPAT_RECEIVER (self), msg);
+}
+template <typename T, zpat_detail::if_receiver<T> = 0>
+inline int
+zpat_discard (T *self) noexcept
+{
+    return zpat_socket_discard (ZPAT_RECEIVER (self));
+}
+
+} // extern "C++"
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+#endif // __cplusplus
 
 #endif // ZPAT_H

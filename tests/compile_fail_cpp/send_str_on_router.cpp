@@ -1,0 +1,26 @@
+// send_str_on_router.cpp - a misuse that must not compile, and its twin.
+// The C++ mirror of tests/compile_fail/send_str_on_router.c.
+// SPDX-License-Identifier: MPL-2.0
+//
+// The misuse: sending on a router with zpat_send_str, which names no peer.
+//
+// tests/compile_fail_cpp/run.sh builds this file twice. With -DZPAT_MISUSE
+// (plain -std=c++17 -c, no -Werror) it must fail, with an error about
+// overloads or conversions that names the type on the EXPECT line below;
+// without it, the correct twin must compile cleanly with every warning on.
+// EXPECT: zpat_router_t
+
+#include <zpat.h>
+
+void case_send_str_on_router (zpat_router_t *router, const zpat_peer_t *peer);
+
+void
+case_send_str_on_router (zpat_router_t *router, const zpat_peer_t *peer)
+{
+#ifdef ZPAT_MISUSE
+    zpat_send_str (router, "x");
+    (void)peer;
+#else
+    zpat_router_send_str (router, peer, "x");
+#endif
+}
