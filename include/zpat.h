@@ -435,6 +435,47 @@ ZPAT_EXPORT int zpat_router_send_msg (zpat_router_t *self,
                                       const zpat_peer_t *peer, zpat_msg_t *msg);
 
 // ---------------------------------------------------------------------------
+// Request-reply verbs: a request that never gets stuck
+//
+// A REQ owes a receive after each send: a second send fails with ZPAT_EFSM.
+// Once a receive has given up waiting for the reply (EAGAIN: the timeout,
+// or ZPAT_WAIT_NONE with nothing there; EINTR), the next send abandons that
+// request instead, and the reply to it, should it still come, is dropped:
+// it is never returned as the reply to a later request. (A receive again
+// before sending still waits for the same reply.) From the first request
+// abandoned, the REQ's requests carry an id frame ahead of the empty
+// delimiter (libzmq's ZMQ_REQ_CORRELATE), which every REP echoes back
+// (libzmq's, pyzmq's, zpat's, and through the devices); before that they
+// are exactly libzmq's plain REQ's, for a ROUTER written to expect
+// [peer, "", body].
+
+// zpat_req_request sends request (its frames, as one message) and receives
+// the reply into reply: the ZeroMQ guide's Lazy Pirate, built in. Each try
+// waits up to timeout_ms (sending included) for the reply; on silence the
+// request is abandoned, every connection the REQ made is dropped and made
+// again (what was queued on them is discarded, not sent later), and the
+// request is sent again, up to tries tries in all. Returns the number of
+// frames of the reply (what reply held is released); or -1 with EAGAIN when
+// every try went unanswered, leaving the REQ ready for the next request,
+// EINVAL (NULL or empty request, NULL reply, timeout_ms or tries under 1,
+// not a REQ), ZPAT_EFSM (a request sent with zpat_send is still owed its
+// reply), EINTR, ZPAT_ETERM, ENOMEM. request is not changed: it is the
+// caller's to reuse or destroy. The REQ's own timeouts are not changed.
+// A retried request can reach the server more than once (the first copy
+// may have been served and only its reply lost): requests sent this way
+// must be idempotent, or carry something the server can recognise again.
+ZPAT_EXPORT int zpat_req_request (zpat_req_t *self, const zpat_msg_t *request,
+                                  zpat_msg_t *reply, int timeout_ms,
+                                  int tries);
+
+// zpat_req_request_str is zpat_req_request for a one-frame text request
+// (sent without its NUL) and reply: returns the reply as a new string the
+// caller frees with zpat_str_free, or NULL with errno as above (and
+// ZPAT_EFRAMES for a multipart reply, which is kept for zpat_recv_msg).
+ZPAT_EXPORT char *zpat_req_request_str (zpat_req_t *self, const char *request,
+                                        int timeout_ms, int tries);
+
+// ---------------------------------------------------------------------------
 // Publish-subscribe verbs
 
 // zpat_pub_send_topic publishes topic and payload as two frames, as pyzmq's
@@ -596,7 +637,7 @@ ZPAT_EXPORT int zpat_socket_get_options_sized (zpat_socket_t *self,
 
 // Sending. Each returns 0 once libzmq has queued the message. Errors: EAGAIN
 // (the send timeout ran out at the high-water mark), ZPAT_EFSM (a REQ that
-// has not had its reply, a REP that has no request to answer), EINTR,
+// has not had its reply and has not given up on it (see zpat_req_request), a REP that has no request to answer), EINTR,
 // ZPAT_ETERM, EINVAL (wrong role, NULL). A PUB never blocks.
 
 // zpat_socket_send sends size bytes from data as one frame (data may be NULL

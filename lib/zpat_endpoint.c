@@ -105,20 +105,20 @@ s_bind (zpat_socket_t *self, const char *endpoint)
     return 0;
 }
 
-// Remembers a bound endpoint, so that destroy can unbind it at once.
+// Adds a copy of endpoint to a list of them (the endpoints bound, so that
+// destroy can unbind them at once; those connected to, so that a request
+// can remake the connections).
 static int
-s_remember (zpat_socket_t *self, const char *endpoint)
+s_remember (char ***list, size_t *count, const char *endpoint)
 {
     char *copy = strdup (endpoint);
-    char **bound = copy ? realloc (self->bound, (self->bound_count + 1) *
-                                                    sizeof *self->bound)
-                        : NULL;
-    if (!bound) {
+    char **grown = copy ? realloc (*list, (*count + 1) * sizeof **list) : NULL;
+    if (!grown) {
         free (copy);
         return zpat__fail (ENOMEM);
     }
-    self->bound = bound;
-    self->bound[self->bound_count++] = copy;
+    *list = grown;
+    (*list)[(*count)++] = copy;
     return 0;
 }
 
@@ -143,8 +143,11 @@ zpat__socket_release_endpoints (zpat_socket_t *self, bool unbind)
     free (self->bound);
     self->bound = NULL;
     self->bound_count = 0;
+    for (size_t i = 0; i < self->connected_count; i++)
+        free (self->connected[i]);
     free (self->connected);
     self->connected = NULL;
+    self->connected_count = 0;
 }
 
 static int
@@ -161,7 +164,7 @@ s_bind_in (zpat_socket_t *self, const char *endpoint)
     size_t size = sizeof resolved;
     if (zmq_getsockopt (self->handle, ZMQ_LAST_ENDPOINT, resolved, &size) == -1)
         snprintf (resolved, sizeof resolved, "%s", endpoint);
-    if (s_remember (self, resolved) == -1) {
+    if (s_remember (&self->bound, &self->bound_count, resolved) == -1) {
         zmq_unbind (self->handle, resolved);
         return -1;
     }
@@ -195,17 +198,46 @@ s_connect (zpat_socket_t *self, const char *endpoint)
     int rc = zpat__monitor_start (self, endpoint);
     if (rc == 0 && zmq_connect (self->handle, endpoint) == -1)
         rc = s_endpoint_error (endpoint);
+    // Remembered for a request's retries (and to name the object): a
+    // connection that cannot be remembered is not kept.
+    if (rc == 0 &&
+        s_remember (&self->connected, &self->connected_count, endpoint) == -1) {
+        zmq_disconnect (self->handle, endpoint);
+        rc = -1;
+    }
     zpat__socket_leave (self);
     if (rc == -1)
         return -1;
     self->inproc |= strncmp (endpoint, "inproc://", 9) == 0;
     zpat__socket_plan_receive (self);
-    char *copy = strdup (endpoint); // for error reports: none if no memory
-    if (copy) {
-        free (self->connected);
-        self->connected = copy;
-    }
     return 0;
+}
+
+int
+zpat__socket_reconnect (zpat_socket_t *self)
+{
+    // libzmq ends a connection with the socket's linger as it is when
+    // zmq_disconnect is called: with none, what is queued on it is dropped
+    // rather than sent once the peer is back (a request already retried).
+    int linger;
+    size_t size = sizeof linger;
+    if (zmq_getsockopt (self->handle, ZMQ_LINGER, &linger, &size) == -1)
+        return -1;
+    int none = 0, rc = 0;
+    if (zmq_setsockopt (self->handle, ZMQ_LINGER, &none, sizeof none) == -1)
+        return -1;
+    for (size_t i = 0; i < self->connected_count && rc == 0; i++) {
+        const char *endpoint = self->connected[i];
+        // Not connected now (a failure half-way through before): connect.
+        if (zmq_disconnect (self->handle, endpoint) == -1 && errno != ENOENT)
+            rc = -1;
+        else if (zmq_connect (self->handle, endpoint) == -1)
+            rc = -1;
+    }
+    int saved = errno;
+    zmq_setsockopt (self->handle, ZMQ_LINGER, &linger, sizeof linger);
+    errno = saved;
+    return rc;
 }
 
 const char *
@@ -213,7 +245,10 @@ zpat__socket_name (const zpat_socket_t *self)
 {
     if (!self || self->tag != ZPAT__TAG_LIVE)
         return NULL;
-    return self->endpoint[0] ? self->endpoint : self->connected;
+    if (self->endpoint[0])
+        return self->endpoint;
+    return self->connected_count ? self->connected[self->connected_count - 1]
+                                 : NULL;
 }
 
 static const char *

@@ -105,7 +105,14 @@ struct zpat_socket {
     struct zpat_socket *prev, *next;
     char **bound; // every endpoint bound, resolved, to unbind on destroy
     size_t bound_count;
-    char *connected; // the last endpoint connected to, to name the object
+    char **connected;       // every endpoint connected to, as written: the last
+    size_t connected_count; // names the object; a request reconnects them
+    // A REQ whose receive gave up (EAGAIN, EINTR) with its reply owed: the
+    // count of messages sent, plus one, when that happened; 0 for none. A
+    // send refused with ZPAT_EFSM while no message has been sent since
+    // abandons the request (role->abandon) instead. (zpat_stats.c rebases
+    // it when the counts are reset.)
+    uint64_t abandon_mark;
 };
 
 // A role: what it is on the wire and what it does differently from the
@@ -151,6 +158,12 @@ struct zpat__role {
     // zpat_socket_ready (REP: receive only when no reply is owed, send only
     // when one is).
     int (*ready) (zpat_socket_t *self, int events);
+    // A send refused with ZPAT_EFSM right after a receive gave up on the
+    // reply (abandon_mark): with begin true, let the next message's first
+    // frame go ahead anyway, with the reply to the request abandoned never
+    // to be taken for a later one's; with begin false, after that frame (sent
+    // or not), refuse such sends again. 0, or -1 with errno. With self busy.
+    int (*abandon) (zpat_socket_t *self, bool begin);
 };
 
 // How many sends (or receives) pass between two ticks; and between two
@@ -491,6 +504,24 @@ zpat__socket_transfer (zpat_socket_t *self, zmq_msg_t *frame, int flags,
     }
     return zpat__socket_transfer_wait (self, frame, flags, sending, first);
 }
+
+// The count of messages self has sent (zpat_stats.c's reading of the
+// countdown), for abandon_mark.
+static inline uint64_t
+zpat__socket_sent (const zpat_socket_t *self)
+{
+    return self->sent_base + (ZPAT__TICK - self->countdown);
+}
+
+// After a receive failed with errno: notes an abandoned request for a role
+// with an abandon hook (EAGAIN and EINTR only). Keeps errno.
+void zpat__socket_recv_failed (zpat_socket_t *self);
+
+// Drops and remakes every connection self made (zpat_endpoint.c), with the
+// messages queued on them discarded rather than lingering: a request's
+// retry starts afresh. Bound endpoints are left alone. With self busy; 0,
+// or -1 with errno (some may be remade, the rest are not).
+int zpat__socket_reconnect (zpat_socket_t *self);
 
 // zpat_recv.c: the parts of a receive a role's recv hook builds on.
 // Works out how a fast receive runs, whenever the size limit or the

@@ -146,8 +146,8 @@ zpat__socket_recv_body (zpat_socket_t *self, bool first)
 // the same receive timeout: a stream of them cannot hold the call forever.
 // A REQ whose reply is dropped gets no reply, as over tcp:// (where libzmq
 // drops it): it waits out its timeout.
-int
-zpat__socket_recv_kept (zpat_socket_t *self)
+static int
+s_recv_kept (zpat_socket_t *self)
 {
     if (self->role->recv)
         return self->kept != ZPAT__KEPT_NONE ? 0 : self->role->recv (self);
@@ -164,6 +164,23 @@ zpat__socket_recv_kept (zpat_socket_t *self)
         if (zpat__socket_wait_rest (self, start) == -1)
             return -1;
     }
+}
+
+int
+zpat__socket_recv_kept (zpat_socket_t *self)
+{
+    if (s_recv_kept (self) == 0)
+        return 0;
+    zpat__socket_recv_failed (self);
+    return -1;
+}
+
+void __attribute__ ((noinline)) zpat__socket_recv_failed (zpat_socket_t *self)
+{
+    // Only a receive that gave up waiting: after ZPAT_EFSM no request was
+    // pending, and after ZPAT_ETERM nothing more is sent.
+    if (self->role->abandon && (errno == EAGAIN || errno == EINTR))
+        self->abandon_mark = zpat__socket_sent (self) + 1;
 }
 
 // True when a receive on self may be one libzmq call, with the flags it
@@ -202,8 +219,10 @@ s_recv_fast_miss (zpat_socket_t *self, int rc)
     // A receive that must not wait found nothing: the general path waits.
     // (The slow word is read again rather than kept across the call.)
     unsigned signals = zpat__slow_word () & ZPAT__SLOW_SIGNALS;
-    if (errno != EAGAIN || !(signals || self->recv_flags & ZMQ_DONTWAIT))
+    if (errno != EAGAIN || !(signals || self->recv_flags & ZMQ_DONTWAIT)) {
+        zpat__socket_recv_failed (self);
         return -1;
+    }
     self->tried = signals != 0; // the general path's wait polls at once
     return -2;
 }

@@ -72,8 +72,14 @@ s_fast_sender (zpat_socket_t *self)
 // After a fast send that libzmq refused: true when the general path must
 // take over (a signal cut the wait, or a send that must not wait found the
 // queue full), false when the error stands.
+static bool s_may_abandon (const zpat_socket_t *self);
+
 static bool __attribute__ ((noinline)) s_send_fast_miss (zpat_socket_t *self)
 {
+    if (errno == ZPAT_EFSM) {
+        self->tried = false;
+        return s_may_abandon (self); // the general path abandons the request
+    }
     if (errno == EINTR) {
         self->interrupted = true; // the general path waits on, once
         return true;
@@ -90,6 +96,32 @@ static bool __attribute__ ((noinline)) s_send_fast_miss (zpat_socket_t *self)
 // send_head hook ahead of a first frame. Only a role with that hook has no
 // fast sends (zpat__socket_new), so reading fast_send first keeps the other
 // roles' general path from loading the role to find out.
+// True when a send refused with ZPAT_EFSM comes right after a receive gave
+// up on the reply (nothing sent since): the role may abandon the request.
+static bool
+s_may_abandon (const zpat_socket_t *self)
+{
+    return self->abandon_mark &&
+           self->abandon_mark == zpat__socket_sent (self) + 1;
+}
+
+// Sends a message's first frame in place of a request whose reply a
+// receive gave up on (the role's abandon hook), out of line: a path taken
+// only after ZPAT_EFSM.
+static int __attribute__ ((noinline))
+s_send_abandoning (zpat_socket_t *self, zmq_msg_t *frame, int flags)
+{
+    if (self->role->abandon (self, true) == -1)
+        return -1;
+    int rc = zpat__socket_transfer (self, frame, flags, true, true);
+    int saved = errno;
+    self->role->abandon (self, false);
+    if (rc != -1)
+        self->abandon_mark = 0;
+    errno = saved;
+    return rc;
+}
+
 static int
 s_send_frame (zpat_socket_t *self, zmq_msg_t *frame, int more, bool first)
 {
@@ -99,8 +131,11 @@ s_send_frame (zpat_socket_t *self, zmq_msg_t *frame, int more, bool first)
             return -1;
         first = ahead == 0; // frames sent ahead did any waiting
     }
-    return zpat__socket_transfer (self, frame, more ? ZMQ_SNDMORE : 0, true,
-                                  first);
+    int flags = more ? ZMQ_SNDMORE : 0;
+    int rc = zpat__socket_transfer (self, frame, flags, true, first);
+    if (rc == -1 && first && errno == ZPAT_EFSM && s_may_abandon (self))
+        return s_send_abandoning (self, frame, flags);
+    return rc;
 }
 
 // The general send path: any role, signals caught or not. Kept out of line

@@ -67,7 +67,10 @@ s_stats_reset (zpat_socket_t *self)
     errno = saved;
     // The countdowns keep running (they time the ticks): the bases are set
     // so that the counts they give read zero now.
+    bool abandoning = self->abandon_mark &&
+                      self->abandon_mark == zpat__socket_sent (self) + 1;
     self->sent_base = 0 - (uint64_t)(ZPAT__TICK - self->countdown);
+    self->abandon_mark = abandoning ? 1 : 0; // counted from the new zero
     self->received_base = 0 - (uint64_t)(ZPAT__TICK - self->recv_countdown);
     self->bytes_sent = 0;
     self->bytes_received = 0;
