@@ -2,10 +2,17 @@
 # ASan + UBSan leg: a gcc build with both sanitizers, and the whole test
 # suite run under them. Any report fails the run: UBSan would otherwise print
 # and carry on with exit status 0.
-# BUILD_DIR overrides the build directory (default build-asan).
+# BUILD_DIR overrides the build directory (default build-asan): an absolute
+# path, or one relative to the source tree, as in the other .ci scripts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${BUILD_DIR:-build-asan}
+# From here on the directory is absolute, so that paths built from it (the
+# LeakSanitizer suppressions) hold wherever a test runs.
+case $dir in
+  /*) ;;
+  *) dir="$(pwd)/$dir" ;;
+esac
 
 rm -rf "$dir"
 CC=${CC:-gcc} meson setup "$dir" -Db_sanitize=address,undefined \
@@ -26,7 +33,7 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 # so a child that starts a context of its own and then calls exit () loses
 # that list too (48 bytes; zsys_init's frame is missing from LeakSanitizer's
 # stacks, hence zlist_new, which only czmq calls here).
-lsan_supp="$(pwd)/$dir/lsan.supp"
+lsan_supp="$dir/lsan.supp"
 cat > "$lsan_supp" <<'SUPP'
 leak:zsys_set_ipv6_mcast_address
 leak:zlist_new

@@ -29,18 +29,21 @@
 //           on first use. zpat_shutdown () ends it.
 // Exit      Leaving main () or calling exit () is safe whatever other
 //           threads are doing in zpat, and keeps the program's exit status.
-//           zpat's exit handler ends the context, so that calls blocked in
-//           other threads return ZPAT_ETERM at once (or simply end with the
-//           process), waits up to half a second for calls to leave libzmq,
-//           then closes every object no call is inside: their queued
+//           zpat's exit handler first closes every object no call is
+//           inside, while the context still runs, so that their queued
 //           messages get up to each socket's linger (default 1000 ms) to
-//           leave. Should a call still be inside libzmq after that half
-//           second (none is known to), its object is left open, the
-//           process ends without waiting for any linger, and a line on
-//           stderr says so.
-//           After the handler, every call fails cleanly: objects with
-//           ZPAT_ETERM, constructors with ZPAT_ETERM, destroy just frees, so
-//           exit handlers of the program's own may run in any order.
+//           leave. If calls are inside libzmq in other threads, it then
+//           ends the context, so that they return ZPAT_ETERM at once (or
+//           simply end with the process), and closes each such object as
+//           its call returns, waiting up to half a second in all; what such
+//           an object still had queued may not get its linger. Should a
+//           call still be inside libzmq after that half second (none is
+//           known to), its object is left open, the process ends without
+//           waiting for any linger, and a line on stderr says so.
+//           From the moment exit begins, every call fails cleanly: objects
+//           with ZPAT_ETERM, constructors with ZPAT_ETERM, destroy just
+//           frees, so exit handlers of the program's own may run in any
+//           order.
 // Fork      After fork (), the child's first zpat_<role>_new () starts a
 //           context of its own (a pre-fork server's children connect to it
 //           as any other peer would). Objects the child inherited fail every

@@ -1,7 +1,8 @@
 // test_context.c - the shared context: zpat_shutdown wakes blocked calls and
 // ends every object's use, a fresh context follows the last destroy, leaving
-// the process delivers what was sent and never hangs, and no signal handler
-// is installed behind the user's back.
+// the process delivers what was sent and never hangs (a thread blocked in a
+// receive included), and no signal handler is installed behind the user's
+// back.
 // SPDX-License-Identifier: MPL-2.0
 
 #include <zpat.h>
@@ -382,6 +383,144 @@ START_TEST (leaving_main_with_an_absent_peer_waits_at_most_the_linger)
 }
 END_TEST
 
+// The child's part: a thread blocked in a receive with no timeout (its PULL
+// bound to endpoint, with an idle PUSH connected to it, so that a tcp:// or
+// ipc:// one has connections and a monitor), and exit (0) from the main
+// thread once that receive sleeps in the kernel. The thread reports the
+// errno its receive ended with on report_fd, if it gets the chance before
+// the process ends. The objects stay in globals, reachable for leak
+// checkers: the process leaves them to exit on purpose.
+static zpat_pull_t *s_exit_pull;
+static zpat_push_t *s_exit_push;
+static atomic_long s_exit_tid;
+static int s_exit_report_fd = -1;
+
+static void *
+s_exit_blocked_receiver (void *arg)
+{
+    (void)arg;
+    atomic_store (&s_exit_tid, (long)syscall (SYS_gettid));
+    char buf[16];
+    int rc = zpat_recv (s_exit_pull, buf, sizeof buf);
+    int error = rc == -1 ? errno : 0;
+    if (write (s_exit_report_fd, &error, sizeof error) != sizeof error)
+        return NULL;
+    return NULL;
+}
+
+static void
+s_child_exits_with_a_blocked_receive (const char *endpoint, int stderr_fd,
+                                      int report_fd, int ready_fd)
+{
+    if (dup2 (stderr_fd, 2) == -1)
+        _exit (10);
+    s_exit_report_fd = report_fd;
+    zpat_options_t opts = {.recv_timeout_ms = ZPAT_WAIT_FOREVER};
+    char at[TU_ENDPOINT_SIZE + 1];
+    snprintf (at, sizeof at, "@%s", endpoint);
+    s_exit_pull = zpat_pull_new (at, &opts);
+    if (!s_exit_pull)
+        _exit (11);
+    char connect[TU_ENDPOINT_SIZE + 1];
+    snprintf (connect, sizeof connect, ">%s", zpat_endpoint (s_exit_pull));
+    s_exit_push = zpat_push_new (connect, NULL);
+    if (!s_exit_push)
+        _exit (12);
+    pthread_t thread;
+    if (pthread_create (&thread, NULL, s_exit_blocked_receiver, NULL) != 0)
+        _exit (13);
+    // Until the receive sleeps: several sightings in a row, for valgrind.
+    long long deadline = tu_now_ms () + 5000LL * tu_time_factor ();
+    int seen = 0;
+    while (seen < 5) {
+        long tid = atomic_load (&s_exit_tid);
+        seen = tid && tu_thread_sleeps (tid) ? seen + 1 : 0;
+        if (tu_now_ms () > deadline)
+            _exit (14);
+        s_pause_ms (2);
+    }
+    if (write (ready_fd, "!", 1) != 1)
+        _exit (15);
+    exit (0);
+}
+
+// Reads fd to its end into said (size bytes, NUL-terminated), keeping the
+// start: a writer that has more to say must not die of SIGPIPE.
+static void
+s_read_all (int fd, char *said, size_t size)
+{
+    size_t got = 0;
+    ssize_t n;
+    char rest[512];
+    while ((n = read (fd, got < size - 1 ? said + got : rest,
+                      got < size - 1 ? size - 1 - got : sizeof rest)) > 0)
+        if (got < size - 1)
+            got += (size_t)n;
+    said[got] = 0;
+}
+
+START_TEST (exit_with_a_receive_blocked_in_another_thread_is_prompt)
+{
+    // One run per transport (_i). Fork first: the child makes the context.
+    char endpoint[TU_ENDPOINT_SIZE];
+    tu_endpoint (endpoint, sizeof endpoint, tu_transports[_i]);
+    int err[2], report[2], ready[2];
+    ck_assert_int_eq (pipe (err), 0);
+    ck_assert_int_eq (pipe (report), 0);
+    ck_assert_int_eq (pipe (ready), 0);
+    zpat_shutdown ();
+    fflush (NULL);
+    pid_t child = fork ();
+    ck_assert_int_ge (child, 0);
+    if (child == 0) {
+        close (err[0]);
+        close (report[0]);
+        close (ready[0]);
+        s_child_exits_with_a_blocked_receive (endpoint, err[1], report[1],
+                                              ready[1]);
+    }
+    close (err[1]);
+    close (report[1]);
+    close (ready[1]);
+    // The child's word that the receive is blocked and exit () is next;
+    // end of file instead when it failed first (its status says where).
+    char word = 0;
+    ssize_t got = read (ready[0], &word, 1);
+    long long start = tu_now_ms ();
+    close (ready[0]);
+    char said[2048];
+    s_read_all (err[0], said, sizeof said);
+    close (err[0]);
+    int status = s_wait_child (child, 15000LL * tu_time_factor ());
+    long long elapsed = tu_now_ms () - start;
+    int error = -1;
+    ssize_t reported = read (report[0], &error, sizeof error);
+    close (report[0]);
+    ck_assert_msg (status != -1, "the child did not exit in %lld ms (%s)",
+                   elapsed, tu_transports[_i]);
+    ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0,
+                   "the child ended with status %#x (%s), saying: %s", status,
+                   tu_transports[_i], said);
+    ck_assert_int_eq (got, 1);
+    // The blocked receive was woken and left libzmq, so its object was
+    // closed: zpat reports an object still inside a call on stderr.
+    ck_assert_msg (strstr (said, "still inside a call") == NULL,
+                   "exit found the blocked object still busy (%s): %s",
+                   tu_transports[_i], said);
+    // Nothing was queued, so there is no linger to wait for.
+    ck_assert_msg (elapsed < EXIT_SLACK_MS,
+                   "the child took %lld ms to exit (%s)", elapsed,
+                   tu_transports[_i]);
+    // The receive, if it returned before the process ended, failed with
+    // ZPAT_ETERM: it never returns a message that was not sent.
+    if (reported == sizeof error)
+        ck_assert_msg (error == ZPAT_ETERM,
+                       "the blocked receive ended with %d (%s), not "
+                       "ZPAT_ETERM",
+                       error, zpat_strerror (error));
+}
+END_TEST
+
 // The child's part: calls zpat refuses, on objects that are otherwise idle,
 // then exit (). A refused call must leave its object as idle as it was, so
 // that exit closes it at once and gives it its linger: zpat reports an
@@ -421,18 +560,8 @@ START_TEST (refused_calls_leave_nothing_busy_at_exit)
         s_child_refused_calls_then_exits (fds[1]);
     }
     close (fds[1]);
-    // Read to the end, keeping the start: a child that has more to say
-    // must not die of SIGPIPE.
-    char said[2048] = "";
-    size_t got = 0;
-    ssize_t n;
-    char rest[512];
-    while ((n = read (fds[0], got < sizeof said - 1 ? said + got : rest,
-                      got < sizeof said - 1 ? sizeof said - 1 - got
-                                            : sizeof rest)) > 0)
-        if (got < sizeof said - 1)
-            got += (size_t)n;
-    said[got] = 0;
+    char said[2048];
+    s_read_all (fds[0], said, sizeof said);
     close (fds[0]);
     int status = s_wait_child (child, 15000LL * tu_time_factor ());
     ck_assert_msg (status != -1, "the child did not exit");
@@ -504,6 +633,9 @@ context_suite (void)
         tc, leaving_main_delivers_the_last_message_and_exits_promptly, 0, 2);
     tcase_add_loop_test (
         tc, leaving_main_with_an_absent_peer_waits_at_most_the_linger, 0, 2);
+    tcase_add_loop_test (
+        tc, exit_with_a_receive_blocked_in_another_thread_is_prompt, 0,
+        TU_TRANSPORTS);
     suite_add_tcase (suite, tc);
 
     tc = tcase_create ("signals");

@@ -3,6 +3,8 @@
 
 #include "testutil.h"
 
+#include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,19 +19,89 @@ const zpat_options_t tu_opts = {
     .linger_ms = 100,
 };
 
+// The directory the ipc:// endpoints go in, and the process that made it
+// and removes it. libzmq 4.3.4 leaves the file of an ipc:// path it bound
+// (it removes only those of ipc://* endpoints), so the files are gathered
+// here and removed together. tu_run_suite makes it before the tests run,
+// so that Check's per-test children share it, and removes it once they are
+// all done, whether they passed, failed or crashed. A program that asks for
+// an ipc:// endpoint outside tu_run_suite gets one made then, removed when
+// it exits. A fork () child uses its parent's and leaves it alone.
+static char s_ipc_dir[64];
+static pid_t s_ipc_owner;
+
+// Longest $TMPDIR used: the callers' endpoint buffers hold 64 bytes, and an
+// endpoint is "ipc://" + $TMPDIR + "/zpat-test-XXXXXX/" + pid + "-" + counter.
+#define TU_TMPDIR_MAX 20
+
+static bool
+s_ipc_dir_make (const char *parent)
+{
+    int size =
+        snprintf (s_ipc_dir, sizeof s_ipc_dir, "%s/zpat-test-XXXXXX", parent);
+    if (size < 0 || (size_t)size >= sizeof s_ipc_dir || !mkdtemp (s_ipc_dir)) {
+        s_ipc_dir[0] = 0;
+        return false;
+    }
+    s_ipc_owner = getpid ();
+    return true;
+}
+
+// Makes the directory, under $TMPDIR when it is set and short enough, else
+// under /tmp. False if neither could be made.
+static bool
+s_ipc_dir_open (void)
+{
+    const char *tmpdir = getenv ("TMPDIR");
+    if (tmpdir && *tmpdir && strlen (tmpdir) <= TU_TMPDIR_MAX &&
+        s_ipc_dir_make (tmpdir))
+        return true;
+    return s_ipc_dir_make ("/tmp");
+}
+
+// Removes the directory and every file in it, in the process that made it.
+static void
+s_ipc_dir_remove (void)
+{
+    if (!s_ipc_dir[0] || s_ipc_owner != getpid ())
+        return;
+    DIR *dir = opendir (s_ipc_dir);
+    if (dir) {
+        struct dirent *entry;
+        while ((entry = readdir (dir)) != NULL)
+            if (strcmp (entry->d_name, ".") != 0 &&
+                strcmp (entry->d_name, "..") != 0)
+                unlinkat (dirfd (dir), entry->d_name, 0);
+        closedir (dir);
+    }
+    rmdir (s_ipc_dir);
+    s_ipc_dir[0] = 0;
+}
+
 char *
 tu_endpoint (char *buf, size_t size, const char *transport)
 {
     static unsigned counter;
     counter++;
+    int length;
     if (strcmp (transport, "tcp") == 0)
-        snprintf (buf, size, "tcp://127.0.0.1:*");
-    else if (strcmp (transport, "ipc") == 0)
-        snprintf (buf, size, "ipc:///tmp/zpat-test-%ld-%u", (long)getpid (),
-                  counter);
-    else
-        snprintf (buf, size, "inproc://zpat-test-%ld-%u", (long)getpid (),
-                  counter);
+        length = snprintf (buf, size, "tcp://127.0.0.1:*");
+    else if (strcmp (transport, "ipc") == 0) {
+        if (!s_ipc_dir[0]) {
+            ck_assert_msg (s_ipc_dir_open (),
+                           "no directory for ipc:// endpoints");
+            atexit (s_ipc_dir_remove);
+        }
+        // The pid keeps the names of a process and of the children it
+        // forks apart: they share the directory and each counts from the
+        // same number.
+        length = snprintf (buf, size, "ipc://%s/%ld-%u", s_ipc_dir,
+                           (long)getpid (), counter);
+    } else
+        length = snprintf (buf, size, "inproc://zpat-test-%ld-%u",
+                           (long)getpid (), counter);
+    ck_assert_msg (length > 0 && (size_t)length < size,
+                   "endpoint too long for its buffer of %zu bytes", size);
     return buf;
 }
 
@@ -77,10 +149,16 @@ tu_thread_sleeps (long tid)
 int
 tu_run_suite (Suite *suite, enum fork_status mode)
 {
+    // Made here, before Check forks the tests, so that the runner, which
+    // outlives them all, removes it (a test that fails leaves with _exit ()).
+    // Without it, tu_endpoint makes one when first asked.
+    bool have_dir = s_ipc_dir[0] || s_ipc_dir_open ();
     SRunner *runner = srunner_create (suite);
     srunner_set_fork_status (runner, mode);
     srunner_run_all (runner, CK_NORMAL);
     int failed = srunner_ntests_failed (runner);
     srunner_free (runner);
+    if (have_dir)
+        s_ipc_dir_remove ();
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

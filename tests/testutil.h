@@ -27,8 +27,12 @@ extern const zpat_options_t tu_opts;
 
 // tu_endpoint writes a fresh endpoint for transport ("inproc", "ipc" or
 // "tcp") into buf and returns buf: a unique inproc:// name, a unique ipc://
-// path under /tmp, or "tcp://127.0.0.1:*" (bind it, then read the real
-// endpoint back with zpat_endpoint).
+// path, or "tcp://127.0.0.1:*" (bind it, then read the real endpoint back
+// with zpat_endpoint). The ipc:// paths are in a directory of their own
+// under $TMPDIR (when it is at most 20 bytes long) or /tmp, which
+// tu_run_suite removes, with every socket file in it, once the tests have
+// run (or, outside tu_run_suite, the process removes when it exits). It
+// fails the test when the endpoint does not fit in size bytes (64 do).
 char *tu_endpoint (char *buf, size_t size, const char *transport);
 
 // tu_bound_endpoint fails the test unless sock, made by what (a name for the

@@ -303,6 +303,18 @@ s_wait_child (pid_t child, double limit_ms, int *status)
     return false;
 }
 
+// Removes the file of the linger modes' ipc:// endpoint, which libzmq
+// leaves behind: in the supervising process, once the scenario and the
+// reader have ended (it is registered with atexit () there, after both are
+// forked, so neither runs it).
+static void
+s_remove_linger_path (void)
+{
+    const char *scheme = "ipc://";
+    if (strncmp (s_linger_endpoint, scheme, strlen (scheme)) == 0)
+        unlink (s_linger_endpoint + strlen (scheme));
+}
+
 // The linger modes run the scenario in a child process of this one, which
 // forks the reader too, so that nothing the reader waits for outlives the
 // scenario's exit: a process that waited for the reader in an exit handler
@@ -341,6 +353,7 @@ s_supervise (bool bind_late)
         s_go_fd = go[1];
         return;
     }
+    atexit (s_remove_linger_path);
     close (go[1]);
     // The scenario itself is bounded by exit_loop.sh's timeout.
     int status = 0;

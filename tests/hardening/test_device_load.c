@@ -144,9 +144,8 @@ done:
 START_TEST (million_requests_through_a_queue)
 {
     char front[64], back[64], front_c[70], back_c[70];
-    snprintf (front, sizeof front, "ipc:///tmp/zpat-hdev-%ld-f",
-              (long)getpid ());
-    snprintf (back, sizeof back, "ipc:///tmp/zpat-hdev-%ld-b", (long)getpid ());
+    tu_endpoint (front, sizeof front, "ipc");
+    tu_endpoint (back, sizeof back, "ipc");
     snprintf (front_c, sizeof front_c, ">%s", front);
     snprintf (back_c, sizeof back_c, ">%s", back);
     zpat_device_t *device = zpat_device_new (ZPAT_QUEUE, front, back, NULL);
@@ -292,10 +291,8 @@ s_ask (const char *front, const char *request, int timeout_ms)
 START_TEST (killed_worker_costs_only_its_request)
 {
     char front[64], back[64], front_c[70], back_c[70];
-    snprintf (front, sizeof front, "ipc:///tmp/zpat-hkill-%ld-f",
-              (long)getpid ());
-    snprintf (back, sizeof back, "ipc:///tmp/zpat-hkill-%ld-b",
-              (long)getpid ());
+    tu_endpoint (front, sizeof front, "ipc");
+    tu_endpoint (back, sizeof back, "ipc");
     snprintf (front_c, sizeof front_c, ">%s", front);
     snprintf (back_c, sizeof back_c, ">%s", back);
     zpat_device_t *device = zpat_device_new (ZPAT_QUEUE, front, back, NULL);

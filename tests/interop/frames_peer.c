@@ -3,7 +3,8 @@
 //
 // It sends and receives multipart and topic + payload messages, frames
 // written as hex, so that they can be compared byte for byte with pyzmq's
-// send_multipart/recv_multipart.
+// send_multipart/recv_multipart; and it reports what a publisher counts of
+// pyzmq's subscriptions.
 //
 // One message per line; a frame is its bytes in hex (empty for an empty
 // frame), frames are separated by commas, and a topic message is written
@@ -17,6 +18,10 @@
 //                                      each stdin line with zpat_pub_send_topic
 //   frames_peer sub ENDPOINT PREFIX N  SUB connects with PREFIX; prints N
 //                                      messages got with zpat_sub_recv_topic
+//   frames_peer subs ENDPOINT          PUB binds, prints the bound endpoint;
+//                                      then for each stdin line N, waits
+//                                      until zpat_pub_subscriptions is N and
+//                                      prints the count it last saw
 // Exits 0, or 1 after one line on stderr saying what failed.
 
 #include <zpat.h>
@@ -24,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define WAIT_MS 5000
 #define MAX_FRAMES 64
@@ -183,6 +189,44 @@ run_sub (const char *endpoint, const char *prefix, int messages)
     zpat_sub_destroy (&sub);
 }
 
+static long long
+now_ms (void)
+{
+    struct timespec now;
+    clock_gettime (CLOCK_MONOTONIC, &now);
+    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+// The count goes down as well as up, and no call waits for it to go down:
+// poll it every millisecond, for at most WAIT_MS.
+static void
+run_subs (const char *endpoint)
+{
+    zpat_pub_t *pub = zpat_pub_new (endpoint, NULL);
+    if (!pub)
+        fail (endpoint);
+    printf ("%s\n", zpat_endpoint (pub));
+    fflush (stdout);
+    char *line = NULL;
+    size_t size = 0;
+    while (getline (&line, &size, stdin) != -1) {
+        int wanted = atoi (line);
+        long long deadline = now_ms () + WAIT_MS;
+        int seen = zpat_pub_subscriptions (pub);
+        while (seen != wanted && seen != -1 && now_ms () < deadline) {
+            struct timespec pause = {0, 1000 * 1000};
+            nanosleep (&pause, NULL);
+            seen = zpat_pub_subscriptions (pub);
+        }
+        if (seen == -1)
+            fail ("zpat_pub_subscriptions");
+        printf ("%d\n", seen);
+        fflush (stdout);
+    }
+    free (line);
+    zpat_pub_destroy (&pub);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -195,8 +239,11 @@ main (int argc, char **argv)
         run_pub (argv[2]);
     else if (strcmp (mode, "sub") == 0 && argc == 5)
         run_sub (argv[2], argv[3], atoi (argv[4]));
+    else if (strcmp (mode, "subs") == 0 && argc == 3)
+        run_subs (argv[2]);
     else {
-        fprintf (stderr, "usage: frames_peer send|recv|pub|sub ENDPOINT ...\n");
+        fprintf (stderr,
+                 "usage: frames_peer send|recv|pub|sub|subs ENDPOINT ...\n");
         return 2;
     }
     return 0;

@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: MPL-2.0
 #
 # Usage: interop.py CASE [--raw] --reqrep_server PATH --reqrep_client PATH ...
-# CASE is one of reqrep, pubsub, pipeline, frames, signals, storm, leaks,
-# errors, console, routing, devices, security.
+# CASE is one of reqrep, pubsub, pipeline, frames, subscriptions, signals,
+# storm, leaks, errors, console, routing, devices, security.
 # Each program's path comes from meson (tests/interop/meson.build), so the
 # same checks also run against the raw-libzmq versions in tests/interop/raw/
-# (--raw; frames needs tests/interop/frames_peer.c, which is zpat only).
+# (--raw; frames and subscriptions need tests/interop/frames_peer.c, which
+# is zpat only).
 # Run it with /usr/bin/python3 (Debian's python3-zmq); without pyzmq it
 # exits 77, which meson reports as a skip.
 #
@@ -662,6 +663,67 @@ def case_frames(bins, ctx):
           [to_hex(m) for m in wanted + [[b"news-single", b""]]],
           "pyzmq send_multipart -> zpat_sub_recv_topic: topic and payload "
           "identical, NUL bytes kept")
+
+
+# ---------------------------------------------------------------------------
+# subscription counts (tests/interop/frames_peer.c subs): what
+# zpat_pub_subscriptions reports for pyzmq subscribers, exactly as zpat.h
+# documents it. A subscriber of another library that subscribes the same
+# prefix n times counts n times, and n - 1 times after it leaves: libzmq
+# hands the publisher every subscribe, but one unsubscribe per peer and
+# prefix when the peer goes.
+
+DUPLICATES = 3
+
+
+def case_subscriptions(bins, ctx):
+    peer = Program([bins.frames_peer, "subs", "tcp://127.0.0.1:*"])
+    peer.wait_output(b"\n")
+    endpoint = peer.out.decode().strip()
+    lines = 1
+
+    def count_once(wanted):
+        """Has the peer wait (up to its bound) until zpat_pub_subscriptions
+        is wanted; returns the count it last saw."""
+        nonlocal lines
+        peer.write(f"{wanted}\n")
+        lines += 1
+        peer.wait_output(b"\n", lines)
+        return int(peer.out.decode().splitlines()[-1])
+
+    n = DUPLICATES
+    # Connected first, so that every subscribe goes out as it is made: a SUB
+    # that connects later sends what it holds once per prefix.
+    sub = ctx.socket(zmq.SUB)
+    sub.connect(endpoint)
+    for _ in range(n):
+        sub.setsockopt(zmq.SUBSCRIBE, b"dup")
+    sub.setsockopt(zmq.SUBSCRIBE, b"once")
+    seen = count_once(n + 1)
+    check(seen == n + 1, f"a pyzmq SUB that subscribes 'dup' {n} times and "
+          f"'once' once counts {n + 1} (got {seen})")
+
+    # It leaves: one unsubscribe for 'dup', one for 'once'.
+    sub.close()
+    seen = count_once(n - 1)
+    check(seen == n - 1, f"after it leaves, its {n} 'dup' subscriptions "
+          f"still count {n - 1} and 'once' counts no more (got {seen})")
+
+    # What is left stays: a later subscriber counts on top of it, and only
+    # its own subscription goes when it leaves.
+    late = ctx.socket(zmq.SUB)
+    late.connect(endpoint)
+    late.setsockopt(zmq.SUBSCRIBE, b"late")
+    seen = count_once(n)
+    check(seen == n, f"a later pyzmq SUB subscribing once counts on top: "
+          f"{n} (got {seen})")
+    late.close()
+    seen = count_once(n - 1)
+    check(seen == n - 1, f"when it leaves, the count is back to {n - 1} "
+          f"(got {seen})")
+
+    peer.close_stdin()
+    check(peer.wait_exit() == 0, f"frames_peer subs: status 0 {peer.err!r}")
 
 
 # ---------------------------------------------------------------------------
@@ -1576,6 +1638,7 @@ def security_checks(bins, ctx, tmp):
 
 CASES = {"console": case_console, "reqrep": case_reqrep, "pubsub": case_pubsub,
          "pipeline": case_pipeline, "frames": case_frames,
+         "subscriptions": case_subscriptions,
          "signals": case_signals, "storm": case_storm,
          "leaks": case_leaks, "errors": case_errors,
          "routing": case_routing, "devices": case_devices,

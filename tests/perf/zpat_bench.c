@@ -106,6 +106,8 @@ now_ns (void)
     return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 }
 
+static void remove_ipc_files (void);
+
 // Any failure ends the benchmark at once: _exit, because the other threads
 // may still hold sockets that an orderly exit would wait for.
 static void
@@ -113,6 +115,7 @@ die (const char *what)
 {
     fprintf (stderr, "zpat_bench: %s: %s\n", what, zpat_strerror (errno));
     fflush (stdout);
+    remove_ipc_files ();
     _exit (1);
 }
 
@@ -384,17 +387,46 @@ op_echo (bsock_t *b)
 // ---------------------------------------------------------------------------
 // Endpoints
 
+// How many endpoints make_endpoint has named, and whether any was an ipc://
+// path: libzmq leaves the file of an ipc:// path it bound, so
+// remove_ipc_files () removes them at exit (and die () before _exit ()).
+static unsigned s_endpoints;
+static bool s_made_ipc;
+
+static void
+ipc_path (char *buf, size_t size, unsigned number)
+{
+    snprintf (buf, size, "/tmp/zpat-bench-%ld-%u", (long)getpid (), number);
+}
+
+// Removes the files of every ipc:// endpoint named so far (the other
+// numbers were inproc:// or tcp://, and have no file to remove).
+static void
+remove_ipc_files (void)
+{
+    if (!s_made_ipc)
+        return;
+    char path[128];
+    for (unsigned number = 1; number <= s_endpoints; number++) {
+        ipc_path (path, sizeof path, number);
+        unlink (path);
+    }
+}
+
 static void
 make_endpoint (char *buf, size_t size, transport_t transport)
 {
-    static unsigned counter;
-    counter++;
+    unsigned counter = ++s_endpoints;
     if (transport == TR_TCP)
         snprintf (buf, size, "tcp://127.0.0.1:*");
-    else if (transport == TR_IPC)
-        snprintf (buf, size, "ipc:///tmp/zpat-bench-%ld-%u", (long)getpid (),
-                  counter);
-    else
+    else if (transport == TR_IPC) {
+        if (!s_made_ipc)
+            atexit (remove_ipc_files);
+        s_made_ipc = true;
+        char path[128];
+        ipc_path (path, sizeof path, counter);
+        snprintf (buf, size, "ipc://%s", path);
+    } else
         snprintf (buf, size, "inproc://zpat-bench-%ld-%u", (long)getpid (),
                   counter);
 }
