@@ -4,7 +4,10 @@
 // The ventilator: pushes each line typed to the workers, until end of input
 // or Ctrl-C. Run the three stages (any of them may be the .py script):
 //   ./pipeline_client & ./pipeline_worker &
-//   ./pipeline_server [endpoint]              (default tcp://*:5557)
+//   ./pipeline_server [-r] [endpoint]         (default tcp://*:5557)
+// -r: the lossless pipeline (docs/reliable-pipeline.md), with the workers
+// and client run with -r too: a message reaches a worker even if workers
+// are killed meanwhile, and each worker holds at most 10 at a time.
 
 #include <zpat.h>
 #include <stdio.h>
@@ -13,15 +16,29 @@
 int
 main (int argc, char **argv)
 {
+    int reliable = argc > 1 && !strcmp (argv[1], "-r");
+    if (reliable) { // the endpoint, if any, follows
+        argc--;
+        argv++;
+    }
     const char *endpoint = argc > 1 ? argv[1] : "tcp://*:5557";
     if (endpoint[0] == '-') { // -h or --help (status 0), or a mistake (2)
         int help = !strcmp (endpoint, "-h") || !strcmp (endpoint, "--help");
-        fputs ("usage: pipeline_server [endpoint]\n", help ? stdout : stderr);
+        fputs ("usage: pipeline_server [-r] [endpoint]\n",
+               help ? stdout : stderr);
         return help ? 0 : 2;
     }
     zpat_exit_on_error (); // a failing call prints why and exits
-    zpat_push_t *push = zpat_push_new (NULL, NULL); // a PUSH connects,
-    zpat_bind (push, endpoint);                     // unless told to bind
+    zpat_push_t *push;
+    if (reliable) { // a reliable PUSH takes its endpoints when it is made
+        zpat_options_t opts = {.reliable_credit = 10};
+        char bind[300];
+        snprintf (bind, sizeof bind, "@%s", endpoint);
+        push = zpat_push_new (bind, &opts);
+    } else {
+        push = zpat_push_new (NULL, NULL); // a PUSH connects,
+        zpat_bind (push, endpoint);        // unless told to bind
+    }
     while (1) {
         char *text = zpat_input ("enter the message to publish: ");
         zpat_send_str (push, text); // waits while no worker is there

@@ -284,6 +284,18 @@ typedef struct zpat_options {
     const char *plain_username;
     const char *plain_password;
     int plain_server;
+    // zpat 0.2: the lossless pipeline, for PUSH and PULL only (see "Reliable
+    // pipeline" below; EINVAL on any other role). 0 (default): plain
+    // PUSH/PULL, libzmq's own wire behaviour. n >= 1: the reliable mode, in
+    // which a puller holds at most n messages not yet acknowledged, and
+    // a pusher lets none of its pullers hold more than its own n. Both ends
+    // must be in this mode.
+    int reliable_credit;
+    // With reliable_credit: how often, in ms, each end checks on its peers;
+    // a puller that died or went silent is declared dead, and its
+    // unacknowledged messages sent to the others, within 2 * heartbeat_ms.
+    // Default 1000. EINVAL without reliable_credit.
+    int heartbeat_ms;
 } zpat_options_t;
 
 // ---------------------------------------------------------------------------
@@ -374,6 +386,39 @@ ZPAT_EXPORT zpat_pull_t *zpat_pull_new_sized (const char *endpoints,
                                               const zpat_options_t *opts,
                                               size_t opts_size);
 ZPAT_EXPORT void zpat_pull_destroy (zpat_pull_t **self_p);
+
+// Reliable pipeline (opt-in: options.reliable_credit on both ends; wire
+// protocol in docs/reliable-pipeline.md). Every message a reliable pusher
+// accepts reaches some reliable puller even if pullers are killed at any
+// moment (at-least-once); while no puller dies, each message is delivered
+// exactly once. A puller acknowledges the message it last returned when it
+// asks for the next one (any receive call), when it is destroyed, or with
+// zpat_pull_ack. It holds at most reliable_credit unacknowledged messages
+// (one pusher cannot hand a whole burst to the first puller that
+// connects). A puller that dies is noticed within 2 * heartbeat_ms and its
+// unacknowledged messages go to the others (so a message can then arrive
+// twice). The pusher keeps each message until it is acknowledged, in a
+// thread of its own; the send verbs wait (up to the send timeout, then
+// EAGAIN) while send_hwm messages wait for a puller with credit, so its
+// memory stays bounded by send_hwm plus the credit of its pullers.
+// Differences from plain mode: a reliable pusher's destroy blocks up to the
+// linger while its messages wait to be acknowledged (at exit, or after
+// zpat_shutdown, its thread stops at once and what it holds is lost, as
+// over a plain socket whose linger has run out); a reliable puller fed by
+// several pushers over inproc:// sends each acknowledgement to one of them
+// in turn, so use one pusher per puller there (over tcp:// and ipc:// it
+// sends each to every connection); a poller may see a reliable puller
+// ready for a heartbeat, after which a receive that must not wait fails
+// with EAGAIN. Neither end talks to a plain peer. zpat_bind and
+// zpat_connect on a reliable pusher attach its engine's socket, in its
+// thread, and return once that is done.
+
+// zpat_pull_ack acknowledges the message a reliable puller last returned
+// now, rather than at its next receive (after work whose result is safe,
+// before a long wait). 0, or -1 with errno: ZPAT_EFSM nothing to
+// acknowledge (none returned yet, or already acknowledged), EINVAL not a
+// reliable puller, ZPAT_EFORKED, ZPAT_ETERM. Does not block.
+ZPAT_EXPORT int zpat_pull_ack (zpat_pull_t *self);
 
 // zpat_dealer_new: a DEALER (connects by default) sends and receives
 // freely: each message goes to one connected peer in turn, and messages
@@ -1254,6 +1299,7 @@ ZPAT_EXPORT int zpat_socket_ready (zpat_socket_t *self);
 #define zpat_sub_destroy(p)  zpat_sub_destroy (ZPAT_ONLY (zpat_sub_t **, p))
 #define zpat_push_destroy(p) zpat_push_destroy (ZPAT_ONLY (zpat_push_t **, p))
 #define zpat_pull_destroy(p) zpat_pull_destroy (ZPAT_ONLY (zpat_pull_t **, p))
+#define zpat_pull_ack(s) zpat_pull_ack (ZPAT_ONLY (zpat_pull_t *, s))
 #define zpat_dealer_destroy(p) \
     zpat_dealer_destroy (ZPAT_ONLY (zpat_dealer_t **, p))
 #define zpat_router_destroy(p) \

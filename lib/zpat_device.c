@@ -62,6 +62,13 @@ enum { RUNNING, DESTROYER, ORPHAN };
 // The size of zpat_device_options_t in zpat 0.1, before zpat_options_t
 // grew the security fields: two zpat 0.1 option structs and a pointer.
 #define DEVICE_OPTIONS_V0_SIZE (2 * ZPAT__OPTIONS_V0_SIZE + sizeof (char *))
+// And with the security fields, before the reliable pipeline's fields
+// grew zpat_options_t again.
+#define OPTIONS_V1_SIZE                                                        \
+    ((offsetof (zpat_options_t, plain_server) + sizeof (int) +                 \
+      _Alignof (zpat_options_t) - 1) &                                         \
+     ~(_Alignof (zpat_options_t) - 1))
+#define DEVICE_OPTIONS_V1_SIZE (2 * OPTIONS_V1_SIZE + sizeof (char *))
 
 // How long destroy waits for the proxy to end after TERMINATE. It ends at
 // once unless it is inside a send no peer can take (every backend peer
@@ -174,6 +181,13 @@ s_new (int type, const char *frontend, const char *backend,
         memcpy (&given.backend, bytes + ZPAT__OPTIONS_V0_SIZE,
                 ZPAT__OPTIONS_V0_SIZE);
         memcpy (&given.capture, bytes + 2 * ZPAT__OPTIONS_V0_SIZE,
+                sizeof given.capture);
+    } else if (opts && opts_size == DEVICE_OPTIONS_V1_SIZE &&
+               opts_size != sizeof given) {
+        const char *bytes = (const char *)opts;
+        memcpy (&given.frontend, bytes, OPTIONS_V1_SIZE);
+        memcpy (&given.backend, bytes + OPTIONS_V1_SIZE, OPTIONS_V1_SIZE);
+        memcpy (&given.capture, bytes + 2 * OPTIONS_V1_SIZE,
                 sizeof given.capture);
     } else if (opts) {
         if (opts_size < sizeof given)

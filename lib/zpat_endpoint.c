@@ -179,12 +179,16 @@ s_bind_api (zpat_socket_t *self, const char *endpoint)
         return -1;
     if (!s_endpoint_ok (endpoint))
         return zpat__fail (EINVAL);
+    if (self->role->attach_to)
+        return self->role->attach_to (self, endpoint, '@');
     if (zpat__socket_enter (self) == -1)
         return -1;
     int rc = s_bind_in (self, endpoint);
     zpat__socket_leave (self);
     return rc;
 }
+
+static int s_connect_in (zpat_socket_t *self, const char *endpoint);
 
 static int
 s_connect (zpat_socket_t *self, const char *endpoint)
@@ -193,8 +197,27 @@ s_connect (zpat_socket_t *self, const char *endpoint)
         return -1;
     if (!s_endpoint_ok (endpoint))
         return zpat__fail (EINVAL);
+    if (self->role->attach_to)
+        return self->role->attach_to (self, endpoint, '>');
     if (zpat__socket_enter (self) == -1)
         return -1;
+    int rc = s_connect_in (self, endpoint);
+    zpat__socket_leave (self);
+    return rc;
+}
+
+int
+zpat__socket_attach_in (zpat_socket_t *self, const char *endpoint, char mode)
+{
+    if (!s_endpoint_ok (endpoint))
+        return zpat__fail (EINVAL);
+    return mode == '@' ? s_bind_in (self, endpoint)
+                       : s_connect_in (self, endpoint);
+}
+
+static int
+s_connect_in (zpat_socket_t *self, const char *endpoint)
+{
     int rc = zpat__monitor_start (self, endpoint);
     if (rc == 0 && zmq_connect (self->handle, endpoint) == -1)
         rc = s_endpoint_error (endpoint);
@@ -205,7 +228,6 @@ s_connect (zpat_socket_t *self, const char *endpoint)
         zmq_disconnect (self->handle, endpoint);
         rc = -1;
     }
-    zpat__socket_leave (self);
     if (rc == -1)
         return -1;
     self->inproc |= strncmp (endpoint, "inproc://", 9) == 0;

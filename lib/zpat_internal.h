@@ -164,6 +164,11 @@ struct zpat__role {
     // to be taken for a later one's; with begin false, after that frame (sent
     // or not), refuse such sends again. 0, or -1 with errno. With self busy.
     int (*abandon) (zpat_socket_t *self, bool begin);
+    // Replaces binding ('@') or connecting ('>') self's own libzmq socket
+    // to endpoint, for a role whose peers talk to another socket (a
+    // reliable pusher: its engine's ROUTER). Called with self not busy,
+    // endpoint checked; 0, or -1 with errno.
+    int (*attach_to) (zpat_socket_t *self, const char *endpoint, char mode);
 };
 
 // How many sends (or receives) pass between two ticks; and between two
@@ -522,6 +527,12 @@ void zpat__socket_recv_failed (zpat_socket_t *self);
 // retry starts afresh. Bound endpoints are left alone. With self busy; 0,
 // or -1 with errno (some may be remade, the rest are not).
 int zpat__socket_reconnect (zpat_socket_t *self);
+
+// Binds ('@') or connects ('>') self, already marked busy by the caller,
+// to one endpoint, remembering it as zpat_bind and zpat_connect do: 0, or
+// -1 with errno. For an object whose thread keeps it busy.
+int zpat__socket_attach_in (zpat_socket_t *self, const char *endpoint,
+                            char mode);
 
 // zpat_recv.c: the parts of a receive a role's recv hook builds on.
 // Works out how a fast receive runs, whenever the size limit or the

@@ -219,6 +219,11 @@ zpat__options_apply (zpat_socket_t *self, const zpat_options_t *opts)
     static const zpat_options_t none;
     if (!opts)
         opts = &none;
+    // The reliable pipeline's fields are taken by the PUSH and PULL
+    // constructors (zpat_push.c, zpat_pull.c) before the core sees the
+    // options: any other role has no such mode.
+    if (opts->reliable_credit || opts->heartbeat_ms)
+        return zpat__fail (EINVAL);
     const struct {
         option_t option;
         int64_t given, fallback;
