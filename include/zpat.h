@@ -741,8 +741,28 @@ ZPAT_EXPORT char *zpat_socket_recv_str (zpat_socket_t *self);
 // (replacing what it held), without copying the bytes. Returns the number of
 // frames. What msg held is released by a successful call (a zero-copy
 // frame's free function runs before it returns); on failure msg is left as
-// it was.
+// it was. That has a cost over tcp:// and ipc://, where libzmq decodes a
+// message in place in its receive buffer: while msg still holds the last
+// message during a receive that waits, the buffer stays in use and libzmq
+// allocates another for what arrives (one allocation more per message than
+// raw zmq_msg_recv, which releases the message it reuses before waiting;
+// tests/perf/test_alloc_net.c). zpat_msg_reset (msg) once done with it
+// (say before sending the next request), or zpat_socket_recv_lend, avoids
+// it.
 ZPAT_EXPORT int zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg);
+
+// zpat_socket_recv_lend receives a one-frame message and lends its bytes:
+// *data points at them (not NUL-terminated; any address when the size is
+// 0), valid until the next call that receives on self (any receive, failed
+// ones included, or a poller's wait on a REP or ROUTER), or its destroy.
+// Nothing is copied or allocated, and the message's buffer goes back to
+// libzmq when that next call comes, like pyzmq's recv (copy=False) with
+// the frame kept. Returns the size in bytes, or -1 with errno as
+// zpat_socket_recv (ZPAT_EFRAMES, and EMSGSIZE for a frame of INT_MAX
+// bytes or more: the message is kept; EINVAL for a NULL data). On failure
+// *data is left as it was (what it pointed at is no longer valid).
+ZPAT_EXPORT int zpat_socket_recv_lend (zpat_socket_t *self,
+                                       const void **data);
 
 // zpat_socket_discard drops the message that a failed receive kept (EMSGSIZE,
 // ZPAT_EFRAMES) without copying it, so that the next receive waits for the
@@ -1266,6 +1286,7 @@ ZPAT_EXPORT int zpat_socket_ready (zpat_socket_t *self);
 #define zpat_recv(s, buf, size) zpat_socket_recv (ZPAT_RECEIVER (s), buf, size)
 #define zpat_recv_str(s)        zpat_socket_recv_str (ZPAT_RECEIVER (s))
 #define zpat_recv_msg(s, msg)   zpat_socket_recv_msg (ZPAT_RECEIVER (s), msg)
+#define zpat_recv_lend(s, data) zpat_socket_recv_lend (ZPAT_RECEIVER (s), data)
 #define zpat_discard(s)         zpat_socket_discard (ZPAT_RECEIVER (s))
 #endif // __cplusplus
 
@@ -1700,6 +1721,12 @@ inline int
 zpat_recv_msg (T *self, zpat_msg_t *msg) noexcept
 {
     return zpat_socket_recv_msg (ZPAT_RECEIVER (self), msg);
+}
+template <typename T, zpat_detail::if_receiver<T> = 0>
+inline int
+zpat_recv_lend (T *self, const void **data) noexcept
+{
+    return zpat_socket_recv_lend (ZPAT_RECEIVER (self), data);
 }
 template <typename T, zpat_detail::if_receiver<T> = 0>
 inline int

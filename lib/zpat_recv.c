@@ -468,6 +468,55 @@ s_recv_msg_fast (zpat_socket_t *self, zpat_msg_t *msg)
     return s_recv_msg (self, msg);
 }
 
+// The lending receive: the message stays in self->frame, where the next
+// receive's zmq_msg_recv (or zpat__socket_recv_body) releases it first.
+static int
+s_recv_lend_in (zpat_socket_t *self, const void **data)
+{
+    if (zpat__socket_recv_kept (self) == -1)
+        return -1;
+    if (self->kept == ZPAT__KEPT_MULTI)
+        return zpat__fail (ZPAT_EFRAMES);
+    size_t length = zmq_msg_size (self->frame);
+    if (length >= INT_MAX)
+        return zpat__fail (EMSGSIZE);
+    zpat__socket_took (self);
+    self->kept = ZPAT__KEPT_NONE; // lent: the frame stays
+    *data = zmq_msg_data (self->frame);
+    return (int)length;
+}
+
+static int __attribute__ ((noinline))
+s_recv_lend_slow (zpat_socket_t *self, const void **data)
+{
+    if (s_enter_receiver (self, data) == -1)
+        return -1;
+    int rc = s_recv_lend_in (self, data);
+    zpat__socket_leave (self);
+    return rc;
+}
+
+static inline __attribute__ ((always_inline)) int
+s_recv_lend (zpat_socket_t *self, const void **data)
+{
+    int flags;
+    if (s_fast_receiver (self, &flags) && data) {
+        int rc = s_recv_fast (self, flags);
+        if (rc >= 0 && rc < INT_MAX) {
+            *data = zmq_msg_data (self->frame);
+            s_count_bytes (self, rc);
+            s_count_message (self);
+            zpat__idle (self);
+            return rc;
+        }
+        if (rc >= 0)
+            zpat__socket_keep_one (self, rc); // for the general path to refuse
+        else if (rc == -1)
+            return s_recv_failed (self);
+    }
+    return s_recv_lend_slow (self, data);
+}
+
 static int
 s_discard (zpat_socket_t *self)
 {
@@ -524,6 +573,12 @@ int
 zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
 {
     return zpat__api_sock (s_recv_msg_fast (self, msg), "zpat_recv_msg", self);
+}
+
+int
+zpat_socket_recv_lend (zpat_socket_t *self, const void **data)
+{
+    return zpat__api_sock (s_recv_lend (self, data), "zpat_recv_lend", self);
 }
 
 int

@@ -23,6 +23,8 @@
 //             zframe_recv + zframe_destroy: the bytes are not copied.
 //             (--recv copy) zpat_recv / zmq_recv into the caller's buffer /
 //             zframe_recv + memcpy + zframe_destroy.
+//             (--recv lend) zpat_recv_lend, the bytes lent until the next
+//             receive / zmq_msg_recv into one reused zmq_msg_t.
 //   echo      (REP side) zpat_recv_msg + zpat_send_msg / zmq_msg_recv +
 //             zmq_msg_send / zframe_recv + zframe_send: the request's own
 //             buffer goes back, as libzmq's local_lat does.
@@ -75,7 +77,7 @@ static const char *const s_pattern_names[] = {"pushpull", "reqrep", "pubsub"};
 typedef enum { TR_INPROC, TR_IPC, TR_TCP, TR_COUNT } transport_t;
 static const char *const s_transport_names[] = {"inproc", "ipc", "tcp"};
 
-typedef enum { RECV_MSG, RECV_COPY } recv_mode_t;
+typedef enum { RECV_MSG, RECV_COPY, RECV_LEND } recv_mode_t;
 
 #define MAX_SIZES 16
 
@@ -325,6 +327,8 @@ op_recv (bsock_t *b, recv_mode_t mode, void *buf, size_t capacity,
     case IMPL_ZPAT:
         if (mode == RECV_COPY)
             size = zpat_socket_recv (b->s, buf, capacity);
+        else if (mode == RECV_LEND)
+            size = zpat_socket_recv_lend (b->s, &data);
         else if (zpat_socket_recv_msg (b->s, b->zmsg) == 1) {
             data = zpat_msg_data (b->zmsg, 0);
             size = (long)zpat_msg_size (b->zmsg, 0);
@@ -943,8 +947,9 @@ run_point (pattern_t pattern, transport_t transport, size_t size)
 static void
 print_header (pattern_t pattern)
 {
-    const char *mode =
-        s_opt.recv == RECV_MSG ? "zero-copy receive" : "receive into a buffer";
+    const char *mode = s_opt.recv == RECV_MSG    ? "zero-copy receive"
+                       : s_opt.recv == RECV_LEND ? "lending receive"
+                                                 : "receive into a buffer";
     if (pattern == PAT_REQREP) {
         printf ("\nREQ/REP round trip, us (median of %d rounds; %s)\n",
                 s_opt.rounds, mode);
@@ -990,8 +995,8 @@ usage (FILE *out)
              "  --rt-count N      round trips per latency run (default by "
              "size)\n"
              "  --scale F         multiply the default counts by F\n"
-             "  --recv MODE       msg (zero-copy, default) or copy (into a "
-             "buffer)\n"
+             "  --recv MODE       msg (zero-copy, default), copy (into a "
+             "buffer) or lend\n"
              "  --csv PATH        CSV output; '' for none (default %s)\n"
              "  --quick           a short run for CI (about 5 s)\n"
              "  --verbose         print every round's result\n",
@@ -1116,8 +1121,11 @@ parse_args (int argc, char **argv)
             s_opt.scale = atof (value);
             ok = s_opt.scale > 0;
         } else if (strcmp (arg, "--recv") == 0) {
-            ok = strcmp (value, "msg") == 0 || strcmp (value, "copy") == 0;
-            s_opt.recv = strcmp (value, "copy") == 0 ? RECV_COPY : RECV_MSG;
+            ok = strcmp (value, "msg") == 0 || strcmp (value, "copy") == 0 ||
+                 strcmp (value, "lend") == 0;
+            s_opt.recv = strcmp (value, "copy") == 0   ? RECV_COPY
+                         : strcmp (value, "lend") == 0 ? RECV_LEND
+                                                       : RECV_MSG;
         } else if (strcmp (arg, "--csv") == 0) {
             s_opt.csv = value;
             csv_given = true;
