@@ -423,13 +423,6 @@ s_spawn_server (const char *endpoint)
     if (pid == 0) {
         server_t server = {0};
         snprintf (server.endpoint, sizeof server.endpoint, "%s", endpoint);
-        zpat_rep_t *probe = zpat_rep_new (endpoint, &tu_opts);
-        if (!probe) {
-            fprintf (stderr, "child: zpat_rep_new (%s): %s\n", endpoint,
-                     zpat_strerror (errno));
-            _exit (1);
-        }
-        zpat_rep_destroy (&probe);
         s_rep_server (&server);
         _exit (0);
     }
