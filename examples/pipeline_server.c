@@ -29,16 +29,10 @@ main (int argc, char **argv)
         return help ? 0 : 2;
     }
     zpat_exit_on_error (); // a failing call prints why and exits
-    zpat_push_t *push;
-    if (reliable) { // a reliable PUSH takes its endpoints when it is made
-        zpat_options_t opts = {.reliable_credit = 10};
-        char bind[300];
-        snprintf (bind, sizeof bind, "@%s", endpoint);
-        push = zpat_push_new (bind, &opts);
-    } else {
-        push = zpat_push_new (NULL, NULL); // a PUSH connects,
-        zpat_bind (push, endpoint);        // unless told to bind
-    }
+    // -r: each worker holds at most 10 tasks not yet acknowledged.
+    zpat_options_t opts = {.reliable_credit = reliable ? 10 : 0};
+    zpat_push_t *push = zpat_push_new (NULL, &opts); // a PUSH connects,
+    zpat_bind (push, endpoint);                      // unless told to bind
     while (1) {
         char *text = zpat_input ("enter the message to publish: ");
         zpat_send_str (push, text); // waits while no worker is there

@@ -35,18 +35,12 @@ main (int argc, char **argv)
     }
     zpat_exit_on_error (); // a failing call prints why and exits
     // Linger 500 ms, not 1 s, so that Ctrl-C ends it within a second even
-    // with a result queued for a client that is down.
-    zpat_options_t opts = {.linger_ms = 500};
-    zpat_pull_t *receive;
-    if (reliable) {
-        opts.reliable_credit = 10;
-        char connect[300];
-        snprintf (connect, sizeof connect, ">%s", from);
-        receive = zpat_pull_new (connect, &opts);
-    } else {
-        receive = zpat_pull_new (NULL, NULL); // a PULL binds,
-        zpat_connect (receive, from);         // unless told not to
-    }
+    // with a result queued for a client that is down. -r: at most 10 tasks
+    // held unacknowledged.
+    zpat_options_t opts = {.linger_ms = 500,
+                           .reliable_credit = reliable ? 10 : 0};
+    zpat_pull_t *receive = zpat_pull_new (NULL, &opts); // a PULL binds,
+    zpat_connect (receive, from);                       // unless told not to
     zpat_push_t *sender = zpat_push_new (to, &opts);
     zpat_msg_t *data = zpat_msg_new (); // any bytes, every frame
     setvbuf (stdout, NULL, _IONBF, 0);  // a pipe sees each line at once

@@ -402,8 +402,9 @@ ZPAT_EXPORT void zpat_pull_destroy (zpat_pull_t **self_p);
 // EAGAIN) while send_hwm messages wait for a puller with credit, so its
 // memory stays bounded by send_hwm plus the credit of its pullers.
 // Differences from plain mode: a reliable pusher's destroy blocks up to the
-// linger while its messages wait to be acknowledged (at exit, or after
-// zpat_shutdown, its thread stops at once and what it holds is lost, as
+// linger while its messages wait to be acknowledged, and so does exit, for
+// each reliable pusher not destroyed, before the context ends (after
+// zpat_shutdown its thread stops at once and what it holds is lost, as
 // over a plain socket whose linger has run out); a reliable puller fed by
 // several pushers over inproc:// sends each acknowledgement to one of them
 // in turn, so use one pusher per puller there (over tcp:// and ipc:// it
@@ -513,8 +514,7 @@ ZPAT_EXPORT int zpat_router_send_msg (zpat_router_t *self,
 // may have been served and only its reply lost): requests sent this way
 // must be idempotent, or carry something the server can recognise again.
 ZPAT_EXPORT int zpat_req_request (zpat_req_t *self, const zpat_msg_t *request,
-                                  zpat_msg_t *reply, int timeout_ms,
-                                  int tries);
+                                  zpat_msg_t *reply, int timeout_ms, int tries);
 
 // zpat_req_request_str is zpat_req_request for a one-frame text request
 // (sent without its NUL) and reply: returns the reply as a new string the
@@ -685,8 +685,9 @@ ZPAT_EXPORT int zpat_socket_get_options_sized (zpat_socket_t *self,
 
 // Sending. Each returns 0 once libzmq has queued the message. Errors: EAGAIN
 // (the send timeout ran out at the high-water mark), ZPAT_EFSM (a REQ that
-// has not had its reply and has not given up on it (see zpat_req_request), a REP that has no request to answer), EINTR,
-// ZPAT_ETERM, EINVAL (wrong role, NULL). A PUB never blocks.
+// has not had its reply and has not given up on it: see zpat_req_request;
+// a REP that has no request to answer), EINTR, ZPAT_ETERM, EINVAL (wrong
+// role, NULL). A PUB never blocks.
 
 // zpat_socket_send sends size bytes from data as one frame (data may be NULL
 // when size is 0).
@@ -761,8 +762,7 @@ ZPAT_EXPORT int zpat_socket_recv_msg (zpat_socket_t *self, zpat_msg_t *msg);
 // zpat_socket_recv (ZPAT_EFRAMES, and EMSGSIZE for a frame of INT_MAX
 // bytes or more: the message is kept; EINVAL for a NULL data). On failure
 // *data is left as it was (what it pointed at is no longer valid).
-ZPAT_EXPORT int zpat_socket_recv_lend (zpat_socket_t *self,
-                                       const void **data);
+ZPAT_EXPORT int zpat_socket_recv_lend (zpat_socket_t *self, const void **data);
 
 // zpat_socket_discard drops the message that a failed receive kept (EMSGSIZE,
 // ZPAT_EFRAMES) without copying it, so that the next receive waits for the

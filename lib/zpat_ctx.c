@@ -112,9 +112,55 @@ s_stop_monitors (void)
             zmq_socket_monitor (it->handle, NULL, 0);
 }
 
+// Exit hooks (zpat__ctx_exit_hook_add): their own lock, as a hook's work
+// may make zpat calls that take s_lock.
+static pthread_mutex_t s_hooks_lock = PTHREAD_MUTEX_INITIALIZER;
+static zpat__exit_hook_t *s_hooks;
+
+void
+zpat__ctx_exit_hook_add (zpat__exit_hook_t *hook)
+{
+    pthread_mutex_lock (&s_hooks_lock);
+    zpat__exit_hook_t **at = &s_hooks;
+    while (*at)
+        at = &(*at)->next;
+    hook->next = NULL;
+    *at = hook;
+    pthread_mutex_unlock (&s_hooks_lock);
+}
+
+void
+zpat__ctx_exit_hook_remove (zpat__exit_hook_t *hook)
+{
+    pthread_mutex_lock (&s_hooks_lock);
+    for (zpat__exit_hook_t **at = &s_hooks; *at; at = &(*at)->next) {
+        if (*at == hook) {
+            *at = hook->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock (&s_hooks_lock);
+}
+
+static void
+s_run_exit_hooks (void)
+{
+    pthread_mutex_lock (&s_hooks_lock);
+    for (zpat__exit_hook_t *it = s_hooks; it; it = it->next)
+        it->fn (it->arg);
+    pthread_mutex_unlock (&s_hooks_lock);
+}
+
 static void
 s_at_exit (void)
 {
+    // First the work objects' own threads must finish while the context
+    // runs (each bounded by its linger).
+    pthread_mutex_lock (&s_lock);
+    bool running = s_ctx && !s_exited && !s_shut;
+    pthread_mutex_unlock (&s_lock);
+    if (running)
+        s_run_exit_hooks ();
     pthread_mutex_lock (&s_lock);
     bool again = s_exited;
     s_exited = true;
@@ -175,6 +221,7 @@ s_at_exit (void)
 static void
 s_fork_prepare (void)
 {
+    pthread_mutex_lock (&s_hooks_lock);
     pthread_mutex_lock (&s_lock);
     pthread_mutex_lock (&zpat__signal_lock);
     pthread_mutex_lock (&s_ports_lock);
@@ -186,11 +233,14 @@ s_fork_parent (void)
     pthread_mutex_unlock (&s_ports_lock);
     pthread_mutex_unlock (&zpat__signal_lock);
     pthread_mutex_unlock (&s_lock);
+    pthread_mutex_unlock (&s_hooks_lock);
 }
 
 static void
 s_fork_child (void)
 {
+    // The exit hooks are the parent's objects' threads: none runs here.
+    s_hooks = NULL;
     zpat_socket_t *last = NULL;
     for (zpat_socket_t *it = s_live; it; it = it->next) {
         it->tag = ZPAT__TAG_FORKED;
@@ -218,6 +268,7 @@ s_fork_child (void)
     pthread_mutex_unlock (&s_ports_lock);
     pthread_mutex_unlock (&zpat__signal_lock);
     pthread_mutex_unlock (&s_lock);
+    pthread_mutex_unlock (&s_hooks_lock);
 }
 
 // Registered when the library is loaded, so that a process that forks

@@ -66,8 +66,8 @@ enum { RUNNING, DESTROYER, ORPHAN };
 // grew zpat_options_t again.
 #define OPTIONS_V1_SIZE                                                        \
     ((offsetof (zpat_options_t, plain_server) + sizeof (int) +                 \
-      _Alignof (zpat_options_t) - 1) &                                         \
-     ~(_Alignof (zpat_options_t) - 1))
+      _Alignof(zpat_options_t) - 1) &                                          \
+     ~(_Alignof(zpat_options_t) - 1))
 #define DEVICE_OPTIONS_V1_SIZE (2 * OPTIONS_V1_SIZE + sizeof (char *))
 
 // How long destroy waits for the proxy to end after TERMINATE. It ends at

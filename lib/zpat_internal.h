@@ -248,6 +248,17 @@ zpat_cert_t *zpat__cert_load (const char *path);
 // the parent's.
 int zpat__ctx_open (zpat_socket_t *core, int type);
 void zpat__ctx_close (zpat_socket_t *core);
+// Work an object's own thread must finish at exit before the context ends
+// (a reliable pusher's messages waiting for acknowledgements): the exit
+// handler calls fn (arg) first, with the context still running, in the
+// order added. The caller owns the hook and removes it before freeing it.
+typedef struct zpat__exit_hook {
+    void (*fn) (void *arg);
+    void *arg;
+    struct zpat__exit_hook *next;
+} zpat__exit_hook_t;
+void zpat__ctx_exit_hook_add (zpat__exit_hook_t *hook);
+void zpat__ctx_exit_hook_remove (zpat__exit_hook_t *hook);
 // A further libzmq socket of type in the context (the caller owns it), or
 // NULL with errno (ZPAT_ETERM once the context has ended).
 void *zpat__ctx_socket (int type);

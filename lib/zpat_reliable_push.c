@@ -81,6 +81,9 @@ struct zpat__rpush {
     const char *attach_endpoint;
     char attach_mode;
     bool attach_pending, stopped;
+    // At exit the thread gets the linger before the context ends.
+    zpat__exit_hook_t exit_hook;
+    bool joined;      // the thread has been stopped and joined
     int attach_errno; // 0 when done well
     uint32_t cap;
     int heartbeat_ms;
@@ -609,6 +612,8 @@ s_free (zpat__rpush_t *self, bool whole)
     free (self);
 }
 
+static void s_at_exit (void *arg);
+
 zpat__rpush_t *
 zpat__rpush_new (zpat_socket_t *app, const char *endpoints,
                  const zpat_options_t *opts, int credit, int heartbeat_ms)
@@ -675,6 +680,11 @@ zpat__rpush_new (zpat_socket_t *app, const char *endpoints,
         errno = pthread_create (&self->thread, NULL, s_run, self);
         rc = errno ? -1 : 0;
         self->started = rc == 0;
+        if (self->started) {
+            self->exit_hook.fn = s_at_exit;
+            self->exit_hook.arg = self;
+            zpat__ctx_exit_hook_add (&self->exit_hook);
+        }
     }
     if (rc == -1) {
         int saved = errno ? errno : ENOMEM;
@@ -684,6 +694,33 @@ zpat__rpush_new (zpat_socket_t *app, const char *endpoints,
     // What zpat_endpoint reports for the pusher: its ROUTER's.
     memcpy (app->endpoint, self->router->endpoint, sizeof app->endpoint);
     return self;
+}
+
+// Tells the thread to stop, giving what it holds up to linger_ms to be
+// acknowledged, and waits for it.
+static void
+s_stop (zpat__rpush_t *self, int linger_ms)
+{
+    if (!self->started || self->joined)
+        return;
+    atomic_store (&self->linger_ms, linger_ms > 0 ? linger_ms : 0);
+    char command = linger_ms > 0 ? STOP_LINGER : STOP_NOW;
+    ssize_t wrote;
+    do
+        wrote = write (self->stop[1], &command, 1);
+    while (wrote == -1 && errno == EINTR);
+    pthread_join (self->thread, NULL);
+    self->joined = true;
+}
+
+// The exit hook: as destroy would, with the pusher's linger, while the
+// context still runs.
+static void
+s_at_exit (void *arg)
+{
+    zpat__rpush_t *self = arg;
+    if (self->pid == getpid ())
+        s_stop (self, self->app->opts.linger_ms);
 }
 
 void
@@ -699,14 +736,10 @@ zpat__rpush_destroy (zpat__rpush_t **self_p, int linger_ms)
         s_free (self, false);
         return;
     }
-    if (self->started) {
-        atomic_store (&self->linger_ms, linger_ms > 0 ? linger_ms : 0);
-        char command = linger_ms > 0 ? STOP_LINGER : STOP_NOW;
-        ssize_t wrote;
-        do
-            wrote = write (self->stop[1], &command, 1);
-        while (wrote == -1 && errno == EINTR);
-        pthread_join (self->thread, NULL);
-    }
+    // Out of the exit handler's list first: once removed, it cannot run
+    // (and if it ran, the thread is already joined).
+    if (self->started)
+        zpat__ctx_exit_hook_remove (&self->exit_hook);
+    s_stop (self, linger_ms);
     s_free (self, true);
 }

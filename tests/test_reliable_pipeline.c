@@ -497,6 +497,56 @@ START_TEST (bind_and_connect_after_construction)
 }
 END_TEST
 
+// exit () with messages still waiting for acknowledgements: the pusher's
+// thread gets its linger before the context ends, as destroy would give it.
+#define EXIT_COUNT 40
+
+START_TEST (exit_gives_unacknowledged_messages_the_linger)
+{
+    const char *transport = s_process_transports[_i];
+    char where[TU_ENDPOINT_SIZE], bound[TU_ENDPOINT_SIZE];
+    tu_endpoint (where, sizeof where, transport);
+    zpat_options_t opts = s_opts (1);
+    zpat_pull_t *pull = zpat_pull_new (where, &opts);
+    tu_bound_endpoint (zpat_socket (pull), "zpat_pull_new", where, bound);
+    pid_t child = fork ();
+    ck_assert_int_ge (child, 0);
+    if (child == 0) {
+        zpat_options_t push_opts = s_opts (1);
+        push_opts.linger_ms = 10000;
+        zpat_push_t *push = zpat_push_new (bound, &push_opts);
+        for (int i = 0; push && i < EXIT_COUNT; i++)
+            if (zpat_sendf (push, "m%d", i) == -1)
+                _exit (2);
+        exit (push ? 0 : 3); // no destroy: the exit handler's turn
+    }
+    // A slow puller: most messages are still the pusher's at its exit.
+    static unsigned char seen[EXIT_COUNT];
+    memset (seen, 0, sizeof seen);
+    int got = 0;
+    long long deadline = tu_now_ms () + DEADLINE_MS;
+    while (got < EXIT_COUNT && tu_now_ms () < deadline) {
+        char *text = zpat_recv_str (pull);
+        if (!text)
+            continue;
+        int n = s_number (text);
+        zpat_str_free (&text);
+        ck_assert_int_ge (n, 0);
+        ck_assert_int_lt (n, EXIT_COUNT);
+        ck_assert_msg (!seen[n], "message %d twice", n);
+        seen[n] = 1;
+        got++;
+        s_pause_ms (20);
+    }
+    int status = 0;
+    ck_assert_int_eq (waitpid (child, &status, 0), child);
+    ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0,
+                   "the pusher's process ended with status %d", status);
+    ck_assert_int_eq (got, EXIT_COUNT);
+    zpat_pull_destroy (&pull);
+}
+END_TEST
+
 static Suite *
 s_suite (void)
 {
@@ -526,6 +576,8 @@ s_suite (void)
     tcase_add_loop_test (
         limits, destroy_waits_for_acknowledgements_within_the_linger, 0, 2);
     tcase_add_test (limits, shutdown_ends_the_engine_at_once);
+    tcase_add_loop_test (limits, exit_gives_unacknowledged_messages_the_linger,
+                         0, 2);
     suite_add_tcase (suite, limits);
 
     TCase *options = tcase_create ("options");
