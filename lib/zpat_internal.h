@@ -92,9 +92,11 @@ struct zpat_socket {
     struct zpat_msg outgoing; // frames of a multipart send, built first
     char endpoint[ZPAT__ENDPOINT_MAX + 1]; // last endpoint bound, resolved
     bool inproc;                           // attached to an inproc:// endpoint
-    bool interrupted; // a stray signal cut a fast path's wait: wait on once
-    bool tried;       // a fast path just found nothing, signals being caught:
-                      // the general path's wait need not try again first
+    bool interrupted;  // a stray signal cut a fast path's wait: wait on once
+    bool tried;        // a fast path just found nothing, signals being caught:
+                       // the general path's wait need not try again first
+    int64_t wait_from; // a fast receive's wait began then (clock ms; 0 for
+                       // none): the general path's drops keep to it
     // Non-zero while a call may be inside libzmq on this socket, so that the
     // exit handler closes only sockets no other thread is using (see
     // zpat__socket_enter). Written by the owning thread, read at exit.
@@ -494,10 +496,11 @@ zpat__timeout (int timeout_ms)
 }
 // A receive that drops messages it must not deliver keeps to its timeout:
 // zpat__socket_wait_start notes when the wait began (a clock read only when
-// there is a timeout), and after each drop zpat__socket_wait_rest waits for
-// the next message with what is left of it. Returns 0 when a message is
-// there, -1 with EAGAIN when the time is up, EINTR or ZPAT_ETERM.
-int64_t zpat__socket_wait_start (const zpat_socket_t *self);
+// there is a timeout; or when a fast receive began the wait, wait_from),
+// and after each drop zpat__socket_wait_rest waits for the next message
+// with what is left of it. Returns 0 when a message is there, -1 with
+// EAGAIN when the time is up, EINTR or ZPAT_ETERM.
+int64_t zpat__socket_wait_start (zpat_socket_t *self);
 int zpat__socket_wait_rest (zpat_socket_t *self, int64_t start_ms);
 int zpat__socket_transfer_wait (zpat_socket_t *self, zmq_msg_t *frame,
                                 int flags, bool sending, bool first);

@@ -147,8 +147,13 @@ zpat__socket_transfer_wait (zpat_socket_t *self, zmq_msg_t *frame, int flags,
 }
 
 int64_t
-zpat__socket_wait_start (const zpat_socket_t *self)
+zpat__socket_wait_start (zpat_socket_t *self)
 {
+    int64_t from = self->wait_from;
+    if (from) {
+        self->wait_from = 0;
+        return from;
+    }
     return self->opts.recv_timeout_ms >= 0 ? zpat__clock_ms () : 0;
 }
 

@@ -5,8 +5,10 @@
 # way timings do, so this gates CI where the benchmarks' timings never do.
 # SPDX-License-Identifier: MPL-2.0
 #
-# usage: tests/perf/instruction_budget.sh BENCH [BUDGET_FILE]
+# usage: tests/perf/instruction_budget.sh BENCH PINGPONG [BUDGET_FILE]
 #   BENCH        the zpat_bench binary
+#   PINGPONG     the pingpong binary (the "pingpong" lines: an inproc
+#                ping-pong whose every receive waits; per message)
 #   BUDGET_FILE  default: instruction_budget.txt beside this script
 # Exits 0 when every path is within budget, 1 when one is over, 77 (skip)
 # without valgrind.
@@ -14,8 +16,38 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-bench=${1:?usage: instruction_budget.sh BENCH [BUDGET_FILE]}
-budgets=${2:-$here/instruction_budget.txt}
+bench=${1:?usage: instruction_budget.sh BENCH PINGPONG [BUDGET_FILE]}
+pingpong=${2:?usage: instruction_budget.sh BENCH PINGPONG [BUDGET_FILE]}
+budgets=${3:-$here/instruction_budget.txt}
+
+# Instructions of one pingpong run (all threads).
+pingpong_ir() {
+    out=$(mktemp)
+    valgrind --tool=callgrind --callgrind-out-file="$out" \
+        "$pingpong" "$@" >/dev/null 2>"$out.log" || {
+        echo "instruction_budget.sh: pingpong $* failed:" >&2
+        cat "$out.log" >&2
+        rm -f "$out" "$out.log"
+        exit 1
+    }
+    sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$out"
+    rm -f "$out" "$out.log"
+}
+
+# Per message (two per exchange), N2 - N1 exchanges apart; recv is "wait"
+# (no timeout) or "timed" (a receive timeout: the path that notes when the
+# wait began).
+pingpong_line() {
+    n1=${N1:-1000} n2=${N2:-6000}
+    timeout=
+    [ "$1" = timed ] && timeout=5000
+    for impl in zpat raw; do
+        a=$(pingpong_ir "$impl" "$n1" $timeout)
+        b=$(pingpong_ir "$impl" "$n2" $timeout)
+        eval "$impl=$(( (b - a) / (2 * (n2 - n1)) ))"
+    done
+    echo "pingpong inproc 16 $zpat $raw"
+}
 
 # meson's valgrind setup would wrap this script in valgrind too: run the
 # checks in a fresh shell, which valgrind does not follow.
@@ -38,9 +70,13 @@ over=0
 # Each line: pattern transport recv budget (the rest is comment).
 grep -v '^#' "$budgets" | while read -r pattern transport recv budget _; do
     [ -n "${pattern:-}" ] || continue
-    line=$(PATTERNS=$pattern TRANSPORTS=$transport RECV=$recv SIZES=16 \
-        IMPLS="zpat raw" N1=${N1:-1000} N2=${N2:-6000} \
-        "$here/instructions.sh" "$bench" | tail -n 1)
+    if [ "$pattern" = pingpong ]; then
+        line=$(pingpong_line "$recv")
+    else
+        line=$(PATTERNS=$pattern TRANSPORTS=$transport RECV=$recv SIZES=16 \
+            IMPLS="zpat raw" N1=${N1:-1000} N2=${N2:-6000} \
+            "$here/instructions.sh" "$bench" | tail -n 1)
+    fi
     # pattern transport size zpat raw ratio ...
     zpat=$(echo "$line" | awk '{print $4}')
     raw=$(echo "$line" | awk '{print $5}')
