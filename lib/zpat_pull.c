@@ -163,7 +163,10 @@ s_reliable_recv (zpat_socket_t *sock)
         if (errno != EAGAIN)
             break;
         int64_t now = zpat__clock_ms ();
-        if (!said || now - self->ready_ms >= resend_ms) {
+        // At once when this call starts waiting, unless one went out in
+        // the last millisecond (a loop of receives that must not wait
+        // would send one per call), then every quarter heartbeat.
+        if (now - self->ready_ms >= (said ? resend_ms : 1)) {
             s_flush_acks (self);
             s_ready (self);
             said = true;
