@@ -63,9 +63,12 @@
 #define LINGER_MESSAGES 1000
 #define LINGER_SIZE 1024
 #define READER_HWM (2 * LINGER_MESSAGES)
-// The idle PUSH's linger: the default, scaled under valgrind so that the
-// slower drain still fits in it.
-#define LINGER_MS (ZPAT_DEFAULT_LINGER_MS * hu_time_factor ())
+// The idle PUSH's linger: three times the default, scaled under valgrind
+// so that the slower drain still fits in it. (With the default alone, a
+// loaded machine once let the linger run out with 120 of the 1,000
+// messages still on their way: a process that delivers them all leaves
+// as soon as they are out, so the longer linger costs nothing otherwise.)
+#define LINGER_MS (3 * ZPAT_DEFAULT_LINGER_MS * hu_time_factor ())
 // linger-connect: the PUSH's reconnect interval, longer than czmq's pause.
 #define RECONNECT_MS 300
 // How long the reader waits for each message, and the supervisor for the
