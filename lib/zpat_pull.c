@@ -206,23 +206,15 @@ static const zpat__role_t s_reliable_role = {
 static zpat_socket_t *
 s_new_reliable (const char *endpoints, const zpat_options_t *given)
 {
-    if (given->reliable_credit < 0 || given->heartbeat_ms < 0 ||
-        (given->heartbeat_ms && !given->reliable_credit))
-        return zpat__fail_null (EINVAL);
-    zpat_options_t opts = *given;
-    opts.reliable_credit = 0; // the core takes none of these
-    opts.heartbeat_ms = 0;
-    int heartbeat_ms = given->heartbeat_ms ? given->heartbeat_ms
-                                           : ZPAT__REL_DEFAULT_HEARTBEAT_MS;
+    zpat_options_t opts;
+    int heartbeat_ms;
     zpat_socket_t *sock =
-        zpat__socket_new (&s_reliable_role, NULL, &opts, sizeof opts);
+        zpat__rel_socket_new (&s_reliable_role, given, &opts, &heartbeat_ms);
     if (!sock)
         return NULL;
     zpat_pull_t *self = (zpat_pull_t *)sock;
     self->credit = (uint32_t)given->reliable_credit;
     self->heartbeat_ms = heartbeat_ms;
-    sock->opts.reliable_credit = given->reliable_credit;
-    sock->opts.heartbeat_ms = heartbeat_ms;
     int rc = zpat__socket_enter (sock);
     if (rc == 0) {
         // The last acknowledgement gets a moment to leave at destroy

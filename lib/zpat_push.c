@@ -42,16 +42,10 @@ static const zpat__role_t s_reliable_role = {
 static zpat_socket_t *
 s_new_reliable (const char *endpoints, const zpat_options_t *given)
 {
-    if (given->reliable_credit < 0 || given->heartbeat_ms < 0 ||
-        (given->heartbeat_ms && !given->reliable_credit))
-        return zpat__fail_null (EINVAL);
-    zpat_options_t opts = *given;
-    opts.reliable_credit = 0; // the core takes none of these
-    opts.heartbeat_ms = 0;
-    int heartbeat_ms = given->heartbeat_ms ? given->heartbeat_ms
-                                           : ZPAT__REL_DEFAULT_HEARTBEAT_MS;
+    zpat_options_t opts;
+    int heartbeat_ms;
     zpat_socket_t *sock =
-        zpat__socket_new (&s_reliable_role, NULL, &opts, sizeof opts);
+        zpat__rel_socket_new (&s_reliable_role, given, &opts, &heartbeat_ms);
     if (!sock)
         return NULL;
     zpat_push_t *self = (zpat_push_t *)sock;
@@ -62,8 +56,6 @@ s_new_reliable (const char *endpoints, const zpat_options_t *given)
         zpat__socket_destroy (sock, &s_reliable_role);
         return zpat__fail_null (saved);
     }
-    sock->opts.reliable_credit = given->reliable_credit;
-    sock->opts.heartbeat_ms = heartbeat_ms;
     return sock;
 }
 

@@ -44,6 +44,16 @@ zpat__get_be (const uint8_t *at, int bytes)
 // heartbeat, the connection dropped after a whole one without traffic.
 int zpat__rel_heartbeats (void *handle, int heartbeat_ms);
 
+// Makes the core of a reliable pusher or puller (role) from the caller's
+// options: checks the mode's fields (EINVAL), hands the core a copy
+// without them in *core_opts (it takes none of them), and records them in
+// the core's options, where zpat_get_options reads them. Returns the core,
+// with the heartbeat in force in *heartbeat_ms, or NULL with errno.
+zpat_socket_t *zpat__rel_socket_new (const zpat__role_t *role,
+                                     const zpat_options_t *given,
+                                     zpat_options_t *core_opts,
+                                     int *heartbeat_ms);
+
 // The pusher's engine: a ROUTER attached to endpoints (a bare endpoint
 // connects), a thread that owns it, and app, the pusher's own PAIR, which
 // the application's sends go through. credit caps what each puller may

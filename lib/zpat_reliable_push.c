@@ -96,6 +96,27 @@ struct zpat__rpush {
     uint64_t next_seq;
 };
 
+zpat_socket_t *
+zpat__rel_socket_new (const zpat__role_t *role, const zpat_options_t *given,
+                      zpat_options_t *core_opts, int *heartbeat_ms)
+{
+    if (given->reliable_credit < 0 || given->heartbeat_ms < 0 ||
+        (given->heartbeat_ms && !given->reliable_credit))
+        return zpat__fail_null (EINVAL);
+    *core_opts = *given;
+    core_opts->reliable_credit = 0;
+    core_opts->heartbeat_ms = 0;
+    *heartbeat_ms = given->heartbeat_ms ? given->heartbeat_ms
+                                        : ZPAT__REL_DEFAULT_HEARTBEAT_MS;
+    zpat_socket_t *sock =
+        zpat__socket_new (role, NULL, core_opts, sizeof *core_opts);
+    if (sock) {
+        sock->opts.reliable_credit = given->reliable_credit;
+        sock->opts.heartbeat_ms = *heartbeat_ms;
+    }
+    return sock;
+}
+
 int
 zpat__rel_heartbeats (void *handle, int heartbeat_ms)
 {

@@ -547,22 +547,6 @@ START_TEST (exit_gives_unacknowledged_messages_the_linger)
 }
 END_TEST
 
-// gcc 12's AddressSanitizer does not hold its allocator's locks across
-// fork (): a child forked while another thread of the parent (the pusher's,
-// libzmq's I/O thread) is allocating can hang in its first allocation, its
-// new libzmq threads with it. The tests that fork while zpat's threads run
-// are left to the other builds (the valgrind leg runs them).
-#if defined(__SANITIZE_ADDRESS__)
-#define FORKS_SAFE 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define FORKS_SAFE 0
-#endif
-#endif
-#ifndef FORKS_SAFE
-#define FORKS_SAFE 1
-#endif
-
 static Suite *
 s_suite (void)
 {
@@ -581,7 +565,7 @@ s_suite (void)
 
     TCase *deaths = tcase_create ("deaths");
     tcase_set_timeout (deaths, 60);
-    if (FORKS_SAFE)
+    if (TU_FORKS_SAFE)
         tcase_add_loop_test (
             deaths, messages_of_a_killed_puller_go_to_a_live_one, 0, 2);
     tcase_add_loop_test (deaths, several_pushers_feed_one_puller, 0, 2);
@@ -590,11 +574,11 @@ s_suite (void)
     TCase *limits = tcase_create ("limits");
     tcase_set_timeout (limits, 60);
     tcase_add_test (limits, send_at_the_high_water_mark_times_out_with_eagain);
-    if (FORKS_SAFE)
+    if (TU_FORKS_SAFE)
         tcase_add_loop_test (
             limits, destroy_waits_for_acknowledgements_within_the_linger, 0, 2);
     tcase_add_test (limits, shutdown_ends_the_engine_at_once);
-    if (FORKS_SAFE)
+    if (TU_FORKS_SAFE)
         tcase_add_loop_test (
             limits, exit_gives_unacknowledged_messages_the_linger, 0, 2);
     suite_add_tcase (suite, limits);

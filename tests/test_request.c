@@ -521,21 +521,6 @@ START_TEST (test_request_msg)
 }
 END_TEST
 
-// gcc 12's AddressSanitizer does not hold its allocator's locks across
-// fork (): a child forked while libzmq's I/O thread is allocating (the REQ
-// reconnecting) can hang in its first allocation. The killed-server test
-// is left to the other builds (the valgrind leg runs it).
-#if defined(__SANITIZE_ADDRESS__)
-#define FORKS_SAFE 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define FORKS_SAFE 0
-#endif
-#endif
-#ifndef FORKS_SAFE
-#define FORKS_SAFE 1
-#endif
-
 int
 main (void)
 {
@@ -555,7 +540,7 @@ main (void)
     tcase_add_loop_test (tc, test_request_server_starts_late, 0, TU_TRANSPORTS);
     tcase_add_loop_test (tc, test_request_late_server, 0, TU_TRANSPORTS);
     tcase_add_loop_test (tc, test_request_drops_every_other, 0, TU_TRANSPORTS);
-    if (FORKS_SAFE)
+    if (TU_FORKS_SAFE)
         tcase_add_loop_test (tc, test_request_server_killed, 0, TU_TRANSPORTS);
     suite_add_tcase (suite, tc);
     return tu_run_suite (suite, CK_FORK);
