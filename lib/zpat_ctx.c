@@ -62,14 +62,21 @@ s_barrier_everywhere (void)
     if (syscall (SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0)
         return;
 #endif
-    // A page of its own (page sizes go up to 64 KiB), written to so that it
-    // is mapped, then made read-only and writable again.
-    static _Alignas(65536) char page[65536];
+    // A page of its own, mapped once (kept for the next call) and written
+    // to, then made read-only and writable again. (Not a 64 KiB-aligned
+    // static array: valgrind does not read the symbols of a library whose
+    // .bss is aligned so, and the profiles lose zpat's functions.)
+    static void *page = MAP_FAILED;
     long size = sysconf (_SC_PAGESIZE);
-    size_t length = size > 0 && size <= 65536 ? (size_t)size : 4096;
-    *(volatile char *)page = 1;
-    if (mprotect (page, length, PROT_READ) == 0)
-        mprotect (page, length, PROT_READ | PROT_WRITE);
+    size_t length = size > 0 ? (size_t)size : 4096;
+    if (page == MAP_FAILED)
+        page = mmap (NULL, length, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (page != MAP_FAILED) {
+        *(volatile char *)page = 1;
+        if (mprotect (page, length, PROT_READ) == 0)
+            mprotect (page, length, PROT_READ | PROT_WRITE);
+    }
     atomic_thread_fence (memory_order_seq_cst);
 }
 
