@@ -146,12 +146,26 @@ struct zpat__role {
     // one whole message (zpat__socket_recv_body and friends) or fail with
     // errno, within the receive timeout.
     int (*recv) (zpat_socket_t *self);
+    // A fast receive for a role with recv (REP), taken before the general
+    // path: with self busy, nothing kept and flags for its first libzmq
+    // call (ZMQ_DONTWAIT while signals are caught), receive a message's
+    // body into self->frame. Returns its size, as zmq_msg_recv does, when
+    // it is one frame of at most recv_limit bytes, for the caller to take
+    // (the role's state already says it is taken); -2 when the general
+    // path must take over (with what arrived kept, or dropped, and
+    // interrupted or tried set as a fast receive sets them); -1 with errno.
+    int (*recv_fast) (zpat_socket_t *self, int flags);
     // Before a message's first frame, with self busy: send what goes ahead
     // of it (REP: the envelope). Returns 1 when it sent frames (the
     // message's own then follow at once, without waiting: libzmq takes a
     // message whole), 0 when it sent none, or -1 with errno (nothing of the
     // message sent).
     int (*send_head) (zpat_socket_t *self);
+    // A fast send_head, taken before the general path: with self busy and
+    // flags for its libzmq calls, send what goes ahead of a one-frame
+    // message. 0 when it went (the message must follow at once), -2 when
+    // nothing was sent and the general path must take over.
+    int (*send_head_fast) (zpat_socket_t *self, int flags);
     // Every ZPAT__TICK successful sends (the fast paths included), with
     // self busy: housekeeping (PUB: read the subscriptions queued).
     void (*tick) (zpat_socket_t *self);
@@ -575,6 +589,11 @@ zpat__socket_took (zpat_socket_t *self)
     if (--self->recv_countdown == 0)
         zpat__socket_recv_tick (self);
 }
+// With the first frame of a message in self->frame (size: what
+// zmq_msg_recv returned for it), receives the rest of a multipart one into
+// self->multi and marks the message kept. 0, or -1 with errno (nothing kept).
+int zpat__socket_recv_finish (zpat_socket_t *self, int size);
+
 
 // Marks the one frame a fast receive got (size: what zmq_msg_recv said) as
 // kept, for the general path.

@@ -112,11 +112,8 @@ zpat__socket_oversized (zpat_socket_t *self)
     return false;
 }
 
-// With the first frame of a message in self->frame, receives the rest of a
-// multipart one into self->multi and marks the message kept.
-// size: what zmq_msg_recv returned for the first frame.
-static int
-s_recv_finish (zpat_socket_t *self, int size)
+int
+zpat__socket_recv_finish (zpat_socket_t *self, int size)
 {
     if (!zmq_msg_more (self->frame)) {
         self->kept = ZPAT__KEPT_ONE;
@@ -143,7 +140,7 @@ zpat__socket_recv_body (zpat_socket_t *self, bool first)
     int size = zpat__socket_transfer (self, self->frame, 0, false, first);
     if (size == -1)
         return -1;
-    return s_recv_finish (self, size);
+    return zpat__socket_recv_finish (self, size);
 }
 
 // Makes sure a whole message is kept in self, receiving one if none is.
@@ -210,6 +207,24 @@ s_fast_receiver (zpat_socket_t *self, int *flags)
     return slow == ZPAT__SLOW_SIGNALS;
 }
 
+// The same for a role with a recv hook and its own fast receive
+// (role->recv_fast), with the slow word as the flags. Read at the start of
+// the general paths, so that the plain fast paths pay nothing for it.
+static inline bool
+s_hooked_receiver (zpat_socket_t *self, int *flags)
+{
+    if (!self || self->tag != ZPAT__TAG_LIVE || !self->role->recv_fast ||
+        self->kept != ZPAT__KEPT_NONE)
+        return false;
+    zpat__busy (self);
+    unsigned slow = zpat__slow_word ();
+    *flags = (int)slow;
+    return slow <= ZPAT__SLOW_SIGNALS;
+}
+
+static inline __attribute__ ((always_inline)) int
+s_recv_fast (zpat_socket_t *self, int flags);
+
 // The rest of a fast receive that did not get a message to hand over:
 // keeps a multipart or oversized one for the general path (which drops it if
 // it is over the limit), and sorts the errors. Out of line, as it is rare.
@@ -217,7 +232,7 @@ static int __attribute__ ((noinline))
 s_recv_fast_miss (zpat_socket_t *self, int rc)
 {
     if (rc >= 0)
-        return s_recv_finish (self, rc) == -1 ? -1 : -2;
+        return zpat__socket_recv_finish (self, rc) == -1 ? -1 : -2;
     if (errno == EINTR) {
         self->interrupted = true; // the general path waits on, once
         return -2;
@@ -245,7 +260,7 @@ s_recv_fast_miss (zpat_socket_t *self, int rc)
         return rc;
     }
     if (rc >= 0)
-        return s_recv_finish (self, rc) == -1 ? -1 : -2;
+        return zpat__socket_recv_finish (self, rc) == -1 ? -1 : -2;
     if (errno == EINTR) {
         self->interrupted = true;
         return -2;
@@ -261,7 +276,7 @@ s_recv_fast_miss (zpat_socket_t *self, int rc)
 // to take; -2 when the general path must take over (nothing there yet on a
 // socket that may drop, a multipart or oversized message, now kept, or a
 // stray signal); -1 with errno on an error.
-static inline int
+static inline __attribute__ ((always_inline)) int
 s_recv_fast (zpat_socket_t *self, int flags)
 {
     int rc = zmq_msg_recv (self->frame, self->handle, flags);
@@ -298,10 +313,43 @@ s_recv_done (zpat_socket_t *self)
     zmq_msg_init (self->frame);
 }
 
-// The general receive paths, out of line so that the fast paths in front of
-// them save no registers they do not use.
+// Each kind of receive below comes in three parts: s_X_take, what a fast
+// receive does with the message it got (inline, so that the plain fast
+// path is one piece of straight code); s_X_fast, the plain fast path, inline
+// in the entry point; and s_X_slow, out of line, which tries the role's own
+// fast receive (hooked: REP) before the general path, s_X_in. Each _take and
+// _fast returns -2 for the general path.
+
+// A fast receive's error, out of line: sharing its return with the
+// success path would cost that path a register move.
+static int __attribute__ ((noinline)) s_recv_failed (zpat_socket_t *self)
+{
+    zpat__idle (self);
+    return -1;
+}
+
+// Into the caller's buffer.
+static inline __attribute__ ((always_inline)) int
+s_recv_take (zpat_socket_t *self, int rc, void *buf, size_t size)
+{
+    if (rc >= 0 && rc < INT_MAX && (size_t)rc <= size) {
+        if (rc)
+            memcpy (buf, zmq_msg_data (self->frame), (size_t)rc);
+        s_recv_done (self);
+        s_count_bytes (self, rc);
+        s_count_message (self);
+        zpat__idle (self);
+        return rc;
+    }
+    if (rc >= 0)
+        zpat__socket_keep_one (self, rc); // for the general path to refuse
+    else if (rc == -1)
+        return s_recv_failed (self);
+    return -2;
+}
+
 static int
-s_recv_copy_in (zpat_socket_t *self, void *buf, size_t size)
+s_recv_in (zpat_socket_t *self, void *buf, size_t size)
 {
     if (zpat__socket_recv_kept (self) == -1)
         return -1;
@@ -318,11 +366,18 @@ s_recv_copy_in (zpat_socket_t *self, void *buf, size_t size)
 }
 
 static int __attribute__ ((noinline))
-s_recv_copy (zpat_socket_t *self, void *buf, size_t size)
+s_recv_slow (zpat_socket_t *self, void *buf, size_t size)
 {
+    int flags;
+    if ((buf || !size) && s_hooked_receiver (self, &flags)) {
+        int rc = s_recv_take (self, self->role->recv_fast (self, flags), buf,
+                              size);
+        if (rc != -2)
+            return rc;
+    }
     if (s_enter_receiver (self, buf || !size) == -1)
         return -1;
-    int rc = s_recv_copy_in (self, buf, size);
+    int rc = s_recv_in (self, buf, size);
     zpat__socket_leave (self);
     return rc;
 }
@@ -330,65 +385,45 @@ s_recv_copy (zpat_socket_t *self, void *buf, size_t size)
 static inline __attribute__ ((always_inline)) int
 s_recv (zpat_socket_t *self, void *buf, size_t size)
 {
+    // The common case in one libzmq call, as a raw program would make it.
     int flags;
     if (s_fast_receiver (self, &flags) && (buf || !size)) {
-        int rc = s_recv_fast (self, flags);
-        if (rc >= 0 && rc < INT_MAX && (size_t)rc <= size) {
+        int rc = s_recv_take (self, s_recv_fast (self, flags), buf, size);
+        if (rc != -2)
+            return rc;
+    }
+    return s_recv_slow (self, buf, size);
+}
+
+// Into a new string.
+static inline __attribute__ ((always_inline)) char *
+s_recv_str_take (zpat_socket_t *self, int rc, bool *general)
+{
+    if (rc >= 0 && rc < INT_MAX) {
+        char *string = malloc ((size_t)rc + 1);
+        if (string) {
             if (rc)
-                memcpy (buf, zmq_msg_data (self->frame), (size_t)rc);
+                memcpy (string, zmq_msg_data (self->frame), (size_t)rc);
+            string[rc] = 0;
             s_recv_done (self);
             s_count_bytes (self, rc);
             s_count_message (self);
             zpat__idle (self);
-            return rc;
-        }
-        if (rc >= 0)
-            zpat__socket_keep_one (self, rc); // for the general path to refuse
-        else if (rc == -1) {
-            zpat__idle (self);
-            return -1;
+            return string;
         }
     }
-    return s_recv_copy (self, buf, size);
-}
-
-static char *s_recv_str (zpat_socket_t *self);
-
-static inline __attribute__ ((always_inline)) char *
-s_recv_str_fast (zpat_socket_t *self)
-{
-    int flags;
-    if (s_fast_receiver (self, &flags)) {
-        int rc = s_recv_fast (self, flags);
-        if (rc >= 0 && rc < INT_MAX) {
-            char *string = malloc ((size_t)rc + 1);
-            if (string) {
-                if (rc)
-                    memcpy (string, zmq_msg_data (self->frame), (size_t)rc);
-                string[rc] = 0;
-                s_recv_done (self);
-                s_count_bytes (self, rc);
-                s_count_message (self);
-                zpat__idle (self);
-                return string;
-            }
-        }
-        if (rc >= 0)
-            zpat__socket_keep_one (self, rc); // the general path tries again
-        else if (rc == -1) {
-            zpat__idle (self);
-            return NULL;
-        }
-    }
-    if (s_enter_receiver (self, true) == -1)
+    if (rc >= 0)
+        zpat__socket_keep_one (self, rc); // the general path tries again
+    else if (rc == -1) {
+        s_recv_failed (self);
         return NULL;
-    char *string = s_recv_str (self);
-    zpat__socket_leave (self);
-    return string;
+    }
+    *general = true;
+    return NULL;
 }
 
 static char *
-s_recv_str (zpat_socket_t *self)
+s_recv_str_in (zpat_socket_t *self)
 {
     if (zpat__socket_recv_kept (self) == -1)
         return NULL;
@@ -404,6 +439,70 @@ s_recv_str (zpat_socket_t *self)
     zpat__socket_took (self);
     zpat__socket_drop_kept (self);
     return string;
+}
+
+static char *__attribute__ ((noinline)) s_recv_str_slow (zpat_socket_t *self)
+{
+    int flags;
+    if (s_hooked_receiver (self, &flags)) {
+        bool general = false;
+        char *string = s_recv_str_take (
+            self, self->role->recv_fast (self, flags), &general);
+        if (!general)
+            return string;
+    }
+    if (s_enter_receiver (self, true) == -1)
+        return NULL;
+    char *string = s_recv_str_in (self);
+    zpat__socket_leave (self);
+    return string;
+}
+
+static inline __attribute__ ((always_inline)) char *
+s_recv_str_fast (zpat_socket_t *self)
+{
+    int flags;
+    if (s_fast_receiver (self, &flags)) {
+        bool general = false;
+        char *string =
+            s_recv_str_take (self, s_recv_fast (self, flags), &general);
+        if (!general)
+            return string;
+    }
+    return s_recv_str_slow (self);
+}
+
+// Into the caller's message: for a message that holds one frame, as it
+// does when it is reused from receive to receive, or none but has a slot
+// for one.
+static inline __attribute__ ((always_inline)) int
+s_recv_msg_take (zpat_socket_t *self, int rc, zpat_msg_t *msg)
+{
+    if (rc >= 0) {
+        s_count_bytes (self, rc);
+        // Hand the frame over by swapping slot arrays with msg rather
+        // than moving it (a check, a copy and a release, out of line):
+        // nothing is copied or allocated. The frame msg held, now in the
+        // socket's array, is released at once, as zmq_msg_move would:
+        // its free function (a zero-copy frame's) runs in this call.
+        size_t had = msg->count;
+        zmq_msg_t *frames = msg->frames;
+        size_t slots = msg->capacity;
+        msg->frames = self->frame;
+        msg->capacity = self->frame_slots;
+        msg->count = 1;
+        self->frame = frames;
+        self->frame_slots = slots;
+        if (had)
+            zmq_msg_close (self->frame);
+        zmq_msg_init (self->frame);
+        s_count_message (self);
+        zpat__idle (self);
+        return 1;
+    }
+    if (rc == -1)
+        return s_recv_failed (self);
+    return -2;
 }
 
 static int
@@ -442,8 +541,16 @@ s_recv_msg_in (zpat_socket_t *self, zpat_msg_t *msg)
 }
 
 static int __attribute__ ((noinline))
-s_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
+s_recv_msg_slow (zpat_socket_t *self, zpat_msg_t *msg)
 {
+    int flags;
+    if (msg && msg->count <= 1 && msg->capacity &&
+        s_hooked_receiver (self, &flags)) {
+        int rc =
+            s_recv_msg_take (self, self->role->recv_fast (self, flags), msg);
+        if (rc != -2)
+            return rc;
+    }
     if (s_enter_receiver (self, msg) == -1)
         return -1;
     int rc = s_recv_msg_in (self, msg);
@@ -451,53 +558,38 @@ s_recv_msg (zpat_socket_t *self, zpat_msg_t *msg)
     return rc;
 }
 
-// A fast receive's error, out of line: sharing its return with the
-// success path would cost that path a register move.
-static int __attribute__ ((noinline)) s_recv_failed (zpat_socket_t *self)
-{
-    zpat__idle (self);
-    return -1;
-}
-
 static inline __attribute__ ((always_inline)) int
 s_recv_msg_fast (zpat_socket_t *self, zpat_msg_t *msg)
 {
-    // The fast path for a message that holds one frame, as it does when it
-    // is reused from receive to receive, or none but has a slot for one.
     int flags;
     if (s_fast_receiver (self, &flags) && msg && msg->count <= 1 &&
         msg->capacity) {
-        int rc = s_recv_fast (self, flags);
-        if (rc >= 0) {
-            s_count_bytes (self, rc);
-            // Hand the frame over by swapping slot arrays with msg rather
-            // than moving it (a check, a copy and a release, out of line):
-            // nothing is copied or allocated. The frame msg held, now in the
-            // socket's array, is released at once, as zmq_msg_move would:
-            // its free function (a zero-copy frame's) runs in this call.
-            size_t had = msg->count;
-            zmq_msg_t *frames = msg->frames;
-            size_t slots = msg->capacity;
-            msg->frames = self->frame;
-            msg->capacity = self->frame_slots;
-            msg->count = 1;
-            self->frame = frames;
-            self->frame_slots = slots;
-            if (had)
-                zmq_msg_close (self->frame);
-            zmq_msg_init (self->frame);
-            s_count_message (self);
-            zpat__idle (self);
-            return 1;
-        }
-        if (rc == -1)
-            return s_recv_failed (self);
+        int rc = s_recv_msg_take (self, s_recv_fast (self, flags), msg);
+        if (rc != -2)
+            return rc;
     }
-    return s_recv_msg (self, msg);
+    return s_recv_msg_slow (self, msg);
 }
 
-// The lending receive: the message stays in self->frame, where the next
-// receive's zmq_msg_recv (or zpat__socket_recv_body) releases it first.
+// Lent: the message stays in self->frame, where the next receive's
+// zmq_msg_recv (or zpat__socket_recv_body) releases it first.
+static inline __attribute__ ((always_inline)) int
+s_recv_lend_take (zpat_socket_t *self, int rc, const void **data)
+{
+    if (rc >= 0 && rc < INT_MAX) {
+        *data = zmq_msg_data (self->frame);
+        s_count_bytes (self, rc);
+        s_count_message (self);
+        zpat__idle (self);
+        return rc;
+    }
+    if (rc >= 0)
+        zpat__socket_keep_one (self, rc); // for the general path to refuse
+    else if (rc == -1)
+        return s_recv_failed (self);
+    return -2;
+}
+
 static int
 s_recv_lend_in (zpat_socket_t *self, const void **data)
 {
@@ -517,6 +609,13 @@ s_recv_lend_in (zpat_socket_t *self, const void **data)
 static int __attribute__ ((noinline))
 s_recv_lend_slow (zpat_socket_t *self, const void **data)
 {
+    int flags;
+    if (data && s_hooked_receiver (self, &flags)) {
+        int rc =
+            s_recv_lend_take (self, self->role->recv_fast (self, flags), data);
+        if (rc != -2)
+            return rc;
+    }
     if (s_enter_receiver (self, data) == -1)
         return -1;
     int rc = s_recv_lend_in (self, data);
@@ -529,18 +628,9 @@ s_recv_lend (zpat_socket_t *self, const void **data)
 {
     int flags;
     if (s_fast_receiver (self, &flags) && data) {
-        int rc = s_recv_fast (self, flags);
-        if (rc >= 0 && rc < INT_MAX) {
-            *data = zmq_msg_data (self->frame);
-            s_count_bytes (self, rc);
-            s_count_message (self);
-            zpat__idle (self);
+        int rc = s_recv_lend_take (self, s_recv_fast (self, flags), data);
+        if (rc != -2)
             return rc;
-        }
-        if (rc >= 0)
-            zpat__socket_keep_one (self, rc); // for the general path to refuse
-        else if (rc == -1)
-            return s_recv_failed (self);
     }
     return s_recv_lend_slow (self, data);
 }

@@ -16,7 +16,9 @@ struct zpat_rep {
 };
 
 static int s_recv (zpat_socket_t *sock);
+static int s_recv_fast (zpat_socket_t *sock, int flags);
 static int s_send_envelope (zpat_socket_t *sock);
+static int s_send_head_fast (zpat_socket_t *sock, int flags);
 
 static void
 s_close (zpat_socket_t *sock)
@@ -45,7 +47,9 @@ static const zpat__role_t s_role = {
     .receives = true,
     .close = s_close,
     .recv = s_recv,
+    .recv_fast = s_recv_fast,
     .send_head = s_send_envelope,
+    .send_head_fast = s_send_head_fast,
     .ready = s_ready,
 };
 
@@ -93,56 +97,167 @@ s_skip_rest (zpat_socket_t *self, zmq_msg_t *scratch)
 // DEALER speaking REQ's envelope): it is dropped here, where libzmq's REP
 // would drop it and could leave its router half-way through a dropped reply,
 // losing the next good one.
+//
+// Reads a request on from what the envelope already holds (nothing: the
+// first frame waits, with the caller's timeout) and keeps its body. Returns
+// 1 for a request, kept; 0 for junk, dropped; -1 with errno.
+static int
+s_read_request (zpat_socket_t *self)
+{
+    struct zpat_msg *envelope = &((zpat_rep_t *)self)->envelope;
+    bool more = true, delimited = false;
+    if (envelope->count) {
+        zmq_msg_t *last = &envelope->frames[envelope->count - 1];
+        more = zmq_msg_more (last);
+        delimited = envelope->count > 1 && zmq_msg_size (last) == 0;
+    }
+    while (more && !delimited && envelope->count < ENVELOPE_MAX) {
+        zmq_msg_t *slot = zpat__msg_slot (envelope);
+        if (!slot)
+            break;
+        zmq_msg_init (slot);
+        // Only the first frame waits, with the caller's timeout.
+        int size = zpat__socket_transfer (self, slot, 0, false,
+                                          envelope->count == 0);
+        if (size == -1) {
+            int saved = errno;
+            zmq_msg_close (slot);
+            zpat_msg_reset (envelope);
+            return zpat__fail (saved);
+        }
+        envelope->count++;
+        more = zmq_msg_more (slot);
+        delimited = envelope->count > 1 && size == 0;
+    }
+    if (envelope->count == 0)
+        return zpat__fail (ENOMEM);
+    if (!delimited || !more) {
+        zmq_msg_t *last = &envelope->frames[envelope->count - 1];
+        s_skip_rest (self, last);
+        zpat_msg_reset (envelope);
+        self->dropped++;
+        return 0;
+    }
+    if (zpat__socket_recv_body (self, false) == -1) {
+        int saved = errno;
+        zpat_msg_reset (envelope);
+        return zpat__fail (saved);
+    }
+    if (zpat__socket_oversized (self)) {
+        zpat__socket_drop_kept (self);
+        zpat_msg_reset (envelope);
+        self->dropped++;
+        return 0;
+    }
+    return 1;
+}
+
 static int
 s_recv (zpat_socket_t *self)
 {
     zpat_rep_t *rep = (zpat_rep_t *)self;
     if (rep->replying)
         return zpat__fail (ZPAT_EFSM);
-    struct zpat_msg *envelope = &rep->envelope;
     int64_t start = zpat__socket_wait_start (self);
     for (bool waited = false;; waited = true) {
         // After a dropped message, wait for the next with what is left of
         // the timeout, so that junk cannot hold the call past it.
         if (waited && zpat__socket_wait_rest (self, start) == -1)
             return -1;
-        zpat_msg_reset (envelope);
-        bool more = true, delimited = false;
-        while (more && !delimited && envelope->count < ENVELOPE_MAX) {
-            zmq_msg_t *slot = zpat__msg_slot (envelope);
-            if (!slot)
-                break;
-            zmq_msg_init (slot);
-            // Only the first frame waits, with the caller's timeout.
-            if (zpat__socket_transfer (self, slot, 0, false,
-                                       envelope->count == 0) == -1) {
-                int saved = errno;
-                zmq_msg_close (slot);
-                zpat_msg_reset (envelope);
-                return zpat__fail (saved);
-            }
-            envelope->count++;
-            more = zmq_msg_more (slot);
-            delimited = envelope->count > 1 && zmq_msg_size (slot) == 0;
-        }
-        if (envelope->count == 0)
-            return zpat__fail (ENOMEM);
-        if (!delimited || !more) {
-            zmq_msg_t *last = &envelope->frames[envelope->count - 1];
-            s_skip_rest (self, last);
-            self->dropped++;
-            continue;
-        }
-        if (zpat__socket_recv_body (self, false) == -1)
+        zpat_msg_reset (&rep->envelope);
+        int rc = s_read_request (self);
+        if (rc == -1)
             return -1;
-        if (zpat__socket_oversized (self)) {
+        if (rc == 1) {
+            rep->replying = true;
+            return 0;
+        }
+    }
+}
+
+// The fast receive (the role's recv_fast): a request as a REQ sends it,
+// [routing id, empty delimiter, one body frame], read in three libzmq calls
+// straight into the envelope's slots and the socket's frame, sizes taken
+// from what each call returns. Anything else goes on through
+// s_read_request, as the general path reads it. With a receive timeout the
+// wait's start is noted first (wait_from), so that junk dropped here does not
+// extend the general path's wait: a clock read costs far less than a try
+// that finds nothing, and a REP mostly waits for its next request.
+static int
+s_recv_fast (zpat_socket_t *self, int flags)
+{
+    zpat_rep_t *rep = (zpat_rep_t *)self;
+    struct zpat_msg *envelope = &rep->envelope;
+    if (rep->replying || envelope->capacity < 2)
+        return -2; // ZPAT_EFSM, or slots to make: the general path
+    // wait_from stays set only when the general path waits on (after a
+    // signal, or a request dropped here).
+    if (self->opts.recv_timeout_ms > 0)
+        self->wait_from = zpat__clock_ms ();
+    zmq_msg_t *frames = envelope->frames;
+    zmq_msg_init (&frames[0]);
+    if (zmq_msg_recv (&frames[0], self->handle, flags) < 0) {
+        int saved = errno;
+        zmq_msg_close (&frames[0]);
+        if (saved == EINTR) {
+            self->interrupted = true; // the general path waits on, once
+            return -2;
+        }
+        if (saved == EAGAIN && flags & ZMQ_DONTWAIT) {
+            self->tried = true; // signals caught: the general path waits
+            return -2;
+        }
+        self->wait_from = 0;
+        return zpat__fail (saved);
+    }
+    envelope->count = 1;
+    // A ROUTER's first frame, the routing id, always has more after it; and
+    // the rest of a message is there once its first frame is.
+    zmq_msg_init (&frames[1]);
+    int size = zmq_msg_recv (&frames[1], self->handle, 0);
+    if (size < 0) {
+        int saved = errno;
+        zmq_msg_close (&frames[1]);
+        zpat_msg_reset (envelope);
+        self->wait_from = 0;
+        return zpat__fail (saved);
+    }
+    envelope->count = 2;
+    int rc;
+    if (size == 0 && zmq_msg_more (&frames[1])) {
+        size = zmq_msg_recv (self->frame, self->handle, 0);
+        if (size >= 0 && size <= self->recv_limit &&
+            !zmq_msg_more (self->frame)) {
+            self->wait_from = 0;
+            rep->replying = true;
+            return size;
+        }
+        // A multipart or oversized body: kept for the general path, which
+        // hands it over, or dropped.
+        if (size < 0 || zpat__socket_recv_finish (self, size) == -1)
+            rc = -1;
+        else if (zpat__socket_oversized (self)) {
             zpat__socket_drop_kept (self);
             self->dropped++;
-            continue;
+            rc = 0;
+        } else
+            rc = 1;
+        if (rc != 1) {
+            int saved = errno;
+            zpat_msg_reset (envelope);
+            errno = saved;
         }
-        rep->replying = true;
-        return 0;
+    } else {
+        // More routing frames (devices on the way), or not a request.
+        rc = s_read_request (self);
     }
+    if (rc == 0)
+        return -2; // dropped: the general path waits for the next
+    self->wait_from = 0;
+    if (rc == -1)
+        return -1;
+    rep->replying = true;
+    return -2; // kept: the general path hands it over
 }
 
 // Sends the kept envelope ahead of a reply's first frame: 1 (the reply's
@@ -171,4 +286,33 @@ s_send_envelope (zpat_socket_t *self)
     envelope->count = 0;
     rep->replying = false;
     return 1;
+}
+
+// The fast send_head: the envelope, in one libzmq call a frame. Only the
+// first can fail for a signal or a full queue (a ROUTER takes the rest of a
+// message as it comes), and leaves the envelope whole for the general path
+// when it does (-2). A later frame fails only when the context ends (-1).
+static int
+s_send_head_fast (zpat_socket_t *self, int flags)
+{
+    zpat_rep_t *rep = (zpat_rep_t *)self;
+    if (!rep->replying || self->kept != ZPAT__KEPT_NONE)
+        return -2; // the general path says ZPAT_EFSM
+    struct zpat_msg *envelope = &rep->envelope;
+    for (size_t i = 0; i < envelope->count; i++) {
+        if (zmq_msg_send (&envelope->frames[i], self->handle,
+                          ZMQ_SNDMORE | flags) == -1) {
+            if (i == 0)
+                return -2;
+            // Only the end of the context stops a message half-way: the
+            // reply goes with it, as on the general path.
+            int saved = errno;
+            zpat_msg_reset (envelope);
+            rep->replying = false;
+            return zpat__fail (saved);
+        }
+    }
+    envelope->count = 0;
+    rep->replying = false;
+    return 0;
 }

@@ -69,6 +69,18 @@ s_fast_sender (zpat_socket_t *self)
     return true;
 }
 
+// The same for a role with a send_head hook and its own fast one
+// (role->send_head_fast). Read at the start of the general paths, so that
+// the plain fast paths pay nothing for it.
+static inline bool
+s_hooked_sender (zpat_socket_t *self)
+{
+    if (!self || self->tag != ZPAT__TAG_LIVE || !self->role->send_head_fast)
+        return false;
+    zpat__busy (self);
+    return true;
+}
+
 // After a fast send that libzmq refused: true when the general path must
 // take over (a signal cut the wait, or a send that must not wait found the
 // queue full), false when the error stands.
@@ -159,12 +171,52 @@ s_send_copy_in (zpat_socket_t *self, const void *data, size_t size)
     return 0;
 }
 
+// The fast send, plain (s_fast_sender: one libzmq call, as a raw program
+// would make it) or with the role's fast send_head in front (hooked: REP).
+// Returns 0, -1 with errno, or -2 for the general path. Everything else
+// (and a send a stray signal interrupted, which then waits on) takes the
+// general path. (An empty send with a NULL data takes the general path.)
+static inline __attribute__ ((always_inline)) int
+s_send_try (zpat_socket_t *self, const void *data, size_t size, bool hooked)
+{
+    if (!(hooked ? s_hooked_sender (self) : s_fast_sender (self)) || !data ||
+        size > INT_MAX)
+        return -2;
+    unsigned flags = zpat__slow_word ();
+    if (flags > FAST_MAX)
+        return -2;
+    if (hooked) {
+        int ahead = self->role->send_head_fast (self, (int)flags);
+        if (ahead != 0) {
+            if (ahead == -1)
+                zpat__idle (self);
+            return ahead;
+        }
+    }
+    // zmq_send returns the size sent, which size <= INT_MAX makes exact.
+    if (__builtin_expect (zmq_send (self->handle, data, size, (int)flags) >= 0,
+                          1)) {
+        s_after_send (self, size);
+        zpat__idle (self);
+        return 0;
+    }
+    // After the head, only the end of the context stops the message.
+    if (hooked || !s_send_fast_miss (self)) {
+        zpat__idle (self);
+        return -1;
+    }
+    return -2;
+}
+
 static int __attribute__ ((noinline))
 s_send_copy (zpat_socket_t *self, const void *data, size_t size)
 {
+    int rc = s_send_try (self, data, size, true);
+    if (rc != -2)
+        return rc;
     if (s_enter_sender (self, data || !size) == -1)
         return -1;
-    int rc = s_send_copy_in (self, data, size);
+    rc = s_send_copy_in (self, data, size);
     zpat__socket_leave (self);
     return rc;
 }
@@ -172,27 +224,9 @@ s_send_copy (zpat_socket_t *self, const void *data, size_t size)
 static inline __attribute__ ((always_inline)) int
 s_send (zpat_socket_t *self, const void *data, size_t size)
 {
-    // The common case in one libzmq call, as a raw program would make it;
-    // everything else (and a send a stray signal interrupted, which then
-    // waits on) takes the general path.
-    // (An empty send with a NULL data takes the general path.)
-    if (s_fast_sender (self) && data && size <= INT_MAX) {
-        unsigned flags = zpat__slow_word ();
-        if (flags <= FAST_MAX) {
-            // zmq_send returns the size sent, which size <= INT_MAX makes
-            // exact.
-            if (__builtin_expect (
-                    zmq_send (self->handle, data, size, (int)flags) >= 0, 1)) {
-                s_after_send (self, size);
-                zpat__idle (self);
-                return 0;
-            }
-            if (!s_send_fast_miss (self)) {
-                zpat__idle (self);
-                return -1;
-            }
-        }
-    }
+    int rc = s_send_try (self, data, size, false);
+    if (rc != -2)
+        return rc;
     return s_send_copy (self, data, size);
 }
 
@@ -263,35 +297,65 @@ s_send_frames (zpat_socket_t *self, const zpat_frame_t *frames, size_t count)
     return 0;
 }
 
+// As s_send_try, for a message of one frame.
+static inline __attribute__ ((always_inline)) int
+s_send_msg_try (zpat_socket_t *self, zpat_msg_t *msg, bool hooked)
+{
+    if (!(hooked ? s_hooked_sender (self) : s_fast_sender (self)) || !msg ||
+        msg->count != 1)
+        return -2;
+    unsigned flags = zpat__slow_word ();
+    if (flags > FAST_MAX)
+        return -2;
+    if (hooked) {
+        int ahead = self->role->send_head_fast (self, (int)flags);
+        if (ahead != 0) {
+            if (ahead == -1)
+                zpat__idle (self);
+            return ahead;
+        }
+    }
+    // zmq_msg_send returns the size sent (INT_MAX for more).
+    int sent = zmq_msg_send (&msg->frames[0], self->handle, (int)flags);
+    if (__builtin_expect (sent >= 0, 1)) {
+        msg->count = 0; // libzmq emptied the frame
+        s_after_send (self, (unsigned)sent);
+        zpat__idle (self);
+        return 0;
+    }
+    if (hooked) {
+        // After the head, only the end of the context stops the message,
+        // which goes with it, as on the general path.
+        int saved = errno;
+        zpat_msg_reset (msg);
+        zpat__idle (self);
+        return zpat__fail (saved);
+    }
+    if (!s_send_fast_miss (self)) {
+        zpat__idle (self);
+        return -1;
+    }
+    return -2;
+}
+
 static inline __attribute__ ((always_inline)) int
 s_send_msg_fast (zpat_socket_t *self, zpat_msg_t *msg)
 {
-    if (s_fast_sender (self) && msg && msg->count == 1) {
-        unsigned flags = zpat__slow_word ();
-        if (flags <= FAST_MAX) {
-            // zmq_msg_send returns the size sent (INT_MAX for more).
-            int sent = zmq_msg_send (&msg->frames[0], self->handle, (int)flags);
-            if (__builtin_expect (sent >= 0, 1)) {
-                msg->count = 0; // libzmq emptied the frame
-                s_after_send (self, (unsigned)sent);
-                zpat__idle (self);
-                return 0;
-            }
-            if (!s_send_fast_miss (self)) {
-                zpat__idle (self);
-                return -1;
-            }
-        }
-    }
+    int rc = s_send_msg_try (self, msg, false);
+    if (rc != -2)
+        return rc;
     return s_send_msg (self, msg);
 }
 
 static int __attribute__ ((noinline))
 s_send_msg (zpat_socket_t *self, zpat_msg_t *msg)
 {
+    int rc = s_send_msg_try (self, msg, true);
+    if (rc != -2)
+        return rc;
     if (s_enter_sender (self, msg && msg->count) == -1)
         return -1;
-    int rc = s_send_msg_in (self, msg);
+    rc = s_send_msg_in (self, msg);
     zpat__socket_leave (self);
     return rc;
 }
