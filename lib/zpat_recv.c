@@ -17,8 +17,10 @@
 // instructions. Not for a role whose receive waits for one reply (REQ): if
 // that is dropped, no other comes, and the wait runs on from there. A
 // message larger than recv_limit goes to the general path, which drops it
-// if it is over the limit (libzmq reports sizes from INT_MAX up as INT_MAX,
-// so those always go there when limited).
+// if it is over the limit. libzmq reports sizes from INT_MAX up as INT_MAX,
+// so those always go there (the limit is at most INT_MAX - 1), where the
+// size is read whole: the fast paths can take what zmq_msg_recv returns as
+// the size.
 void
 zpat__socket_plan_receive (zpat_socket_t *self)
 {
@@ -27,9 +29,7 @@ zpat__socket_plan_receive (zpat_socket_t *self)
     bool timed = self->opts.recv_timeout_ms >= 0;
     self->recv_flags =
         limited && timed && !self->role->one_reply ? ZMQ_DONTWAIT : 0;
-    self->recv_limit = !limited        ? INT_MAX
-                       : max < INT_MAX ? (int)max
-                                       : INT_MAX - 1;
+    self->recv_limit = limited && max < INT_MAX ? (int)max : INT_MAX - 1;
 }
 
 // Checks a receive call and marks self busy, as s_enter_sender does a send.
@@ -271,9 +271,8 @@ s_recv_fast_miss (zpat_socket_t *self, int rc)
 }
 
 // The fast receive: one zmq_msg_recv into self->frame, with the flags
-// s_plan_receive chose. Returns the size (clipped to INT_MAX, as libzmq
-// reports it) of a one-frame message within the size limit, for the caller
-// to take; -2 when the general path must take over (nothing there yet on a
+// s_plan_receive chose. Returns the size (below INT_MAX: see recv_limit)
+// of a one-frame message within the size limit, for the caller to take; -2 when the general path must take over (nothing there yet on a
 // socket that may drop, a multipart or oversized message, now kept, or a
 // stray signal); -1 with errno on an error.
 static inline __attribute__ ((always_inline)) int
@@ -332,7 +331,7 @@ static int __attribute__ ((noinline)) s_recv_failed (zpat_socket_t *self)
 static inline __attribute__ ((always_inline)) int
 s_recv_take (zpat_socket_t *self, int rc, void *buf, size_t size)
 {
-    if (rc >= 0 && rc < INT_MAX && (size_t)rc <= size) {
+    if (rc >= 0 && (size_t)rc <= size) {
         if (rc)
             memcpy (buf, zmq_msg_data (self->frame), (size_t)rc);
         s_recv_done (self);
@@ -399,7 +398,7 @@ s_recv (zpat_socket_t *self, void *buf, size_t size)
 static inline __attribute__ ((always_inline)) char *
 s_recv_str_take (zpat_socket_t *self, int rc, bool *general)
 {
-    if (rc >= 0 && rc < INT_MAX) {
+    if (rc >= 0) {
         char *string = malloc ((size_t)rc + 1);
         if (string) {
             if (rc)
@@ -576,7 +575,7 @@ s_recv_msg_fast (zpat_socket_t *self, zpat_msg_t *msg)
 static inline __attribute__ ((always_inline)) int
 s_recv_lend_take (zpat_socket_t *self, int rc, const void **data)
 {
-    if (rc >= 0 && rc < INT_MAX) {
+    if (rc >= 0) {
         *data = zmq_msg_data (self->frame);
         s_count_bytes (self, rc);
         s_count_message (self);
