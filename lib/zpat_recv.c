@@ -327,6 +327,28 @@ static int __attribute__ ((noinline)) s_recv_failed (zpat_socket_t *self)
     return -1;
 }
 
+// The end of a fast receive that handed a message of size bytes over.
+static inline __attribute__ ((always_inline)) void
+s_recv_handed (zpat_socket_t *self, int size)
+{
+    s_count_bytes (self, size);
+    s_count_message (self);
+    zpat__idle (self);
+}
+
+// The end of a fast receive that did not: a message that arrived (size)
+// is kept for the general path (-2), which refuses it or tries again; an
+// error (-1) stands.
+static inline __attribute__ ((always_inline)) int
+s_recv_not_handed (zpat_socket_t *self, int rc)
+{
+    if (rc >= 0)
+        zpat__socket_keep_one (self, rc);
+    else if (rc == -1)
+        return s_recv_failed (self);
+    return -2;
+}
+
 // Into the caller's buffer.
 static inline __attribute__ ((always_inline)) int
 s_recv_take (zpat_socket_t *self, int rc, void *buf, size_t size)
@@ -335,16 +357,10 @@ s_recv_take (zpat_socket_t *self, int rc, void *buf, size_t size)
         if (rc)
             memcpy (buf, zmq_msg_data (self->frame), (size_t)rc);
         s_recv_done (self);
-        s_count_bytes (self, rc);
-        s_count_message (self);
-        zpat__idle (self);
+        s_recv_handed (self, rc);
         return rc;
     }
-    if (rc >= 0)
-        zpat__socket_keep_one (self, rc); // for the general path to refuse
-    else if (rc == -1)
-        return s_recv_failed (self);
-    return -2;
+    return s_recv_not_handed (self, rc); // too large: the general path says
 }
 
 static int
@@ -405,19 +421,12 @@ s_recv_str_take (zpat_socket_t *self, int rc, bool *general)
                 memcpy (string, zmq_msg_data (self->frame), (size_t)rc);
             string[rc] = 0;
             s_recv_done (self);
-            s_count_bytes (self, rc);
-            s_count_message (self);
-            zpat__idle (self);
+            s_recv_handed (self, rc);
             return string;
         }
     }
-    if (rc >= 0)
-        zpat__socket_keep_one (self, rc); // the general path tries again
-    else if (rc == -1) {
-        s_recv_failed (self);
-        return NULL;
-    }
-    *general = true;
+    // Out of memory: the general path tries again.
+    *general = s_recv_not_handed (self, rc) == -2;
     return NULL;
 }
 
@@ -577,16 +586,10 @@ s_recv_lend_take (zpat_socket_t *self, int rc, const void **data)
 {
     if (rc >= 0) {
         *data = zmq_msg_data (self->frame);
-        s_count_bytes (self, rc);
-        s_count_message (self);
-        zpat__idle (self);
+        s_recv_handed (self, rc);
         return rc;
     }
-    if (rc >= 0)
-        zpat__socket_keep_one (self, rc); // for the general path to refuse
-    else if (rc == -1)
-        return s_recv_failed (self);
-    return -2;
+    return rc == -1 ? s_recv_failed (self) : -2;
 }
 
 static int

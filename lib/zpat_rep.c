@@ -188,7 +188,7 @@ s_recv_fast (zpat_socket_t *self, int flags)
 {
     zpat_rep_t *rep = (zpat_rep_t *)self;
     struct zpat_msg *envelope = &rep->envelope;
-    if (rep->replying || envelope->capacity < 2)
+    if (rep->replying || envelope->count || envelope->capacity < 2)
         return -2; // ZPAT_EFSM, or slots to make: the general path
     // wait_from stays set only when the general path waits on (after a
     // signal, or a request dropped here).

@@ -171,17 +171,13 @@ s_send_copy_in (zpat_socket_t *self, const void *data, size_t size)
     return 0;
 }
 
-// The fast send, plain (s_fast_sender: one libzmq call, as a raw program
-// would make it) or with the role's fast send_head in front (hooked: REP).
-// Returns 0, -1 with errno, or -2 for the general path. Everything else
-// (and a send a stray signal interrupted, which then waits on) takes the
-// general path. (An empty send with a NULL data takes the general path.)
+// After a fast send's gate (s_fast_sender or s_hooked_sender) and its
+// argument checks: the libzmq flags for the send (the slow word; see
+// FAST_MAX), once the role's fast send_head (hooked) has sent what goes
+// ahead; or -2 for the general path, or -1 with errno.
 static inline __attribute__ ((always_inline)) int
-s_send_try (zpat_socket_t *self, const void *data, size_t size, bool hooked)
+s_send_flags (zpat_socket_t *self, bool hooked)
 {
-    if (!(hooked ? s_hooked_sender (self) : s_fast_sender (self)) || !data ||
-        size > INT_MAX)
-        return -2;
     unsigned flags = zpat__slow_word ();
     if (flags > FAST_MAX)
         return -2;
@@ -193,9 +189,25 @@ s_send_try (zpat_socket_t *self, const void *data, size_t size, bool hooked)
             return ahead;
         }
     }
+    return (int)flags;
+}
+
+// The fast send, plain (s_fast_sender: one libzmq call, as a raw program
+// would make it) or with the role's fast send_head in front (hooked: REP).
+// Returns 0, -1 with errno, or -2 for the general path. Everything else
+// (and a send a stray signal interrupted, which then waits on) takes the
+// general path. (An empty send with a NULL data takes the general path.)
+static inline __attribute__ ((always_inline)) int
+s_send_try (zpat_socket_t *self, const void *data, size_t size, bool hooked)
+{
+    if (!(hooked ? s_hooked_sender (self) : s_fast_sender (self)) || !data ||
+        size > INT_MAX)
+        return -2;
+    int flags = s_send_flags (self, hooked);
+    if (flags < 0)
+        return flags;
     // zmq_send returns the size sent, which size <= INT_MAX makes exact.
-    if (__builtin_expect (zmq_send (self->handle, data, size, (int)flags) >= 0,
-                          1)) {
+    if (__builtin_expect (zmq_send (self->handle, data, size, flags) >= 0, 1)) {
         s_after_send (self, size);
         zpat__idle (self);
         return 0;
@@ -304,19 +316,11 @@ s_send_msg_try (zpat_socket_t *self, zpat_msg_t *msg, bool hooked)
     if (!(hooked ? s_hooked_sender (self) : s_fast_sender (self)) || !msg ||
         msg->count != 1)
         return -2;
-    unsigned flags = zpat__slow_word ();
-    if (flags > FAST_MAX)
-        return -2;
-    if (hooked) {
-        int ahead = self->role->send_head_fast (self, (int)flags);
-        if (ahead != 0) {
-            if (ahead == -1)
-                zpat__idle (self);
-            return ahead;
-        }
-    }
+    int flags = s_send_flags (self, hooked);
+    if (flags < 0)
+        return flags;
     // zmq_msg_send returns the size sent (INT_MAX for more).
-    int sent = zmq_msg_send (&msg->frames[0], self->handle, (int)flags);
+    int sent = zmq_msg_send (&msg->frames[0], self->handle, flags);
     if (__builtin_expect (sent >= 0, 1)) {
         msg->count = 0; // libzmq emptied the frame
         s_after_send (self, (unsigned)sent);
