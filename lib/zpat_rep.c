@@ -13,6 +13,9 @@ struct zpat_rep {
     zpat_socket_t sock;
     struct zpat_msg envelope; // the routing frames of the request
     bool replying;            // a request was received, not yet answered
+    // The fast receive dropped junk: the general path, which takes over,
+    // waits for the next message with what is left of the timeout.
+    bool dropped_fast;
 };
 
 static int s_recv (zpat_socket_t *sock);
@@ -24,6 +27,14 @@ static void
 s_close (zpat_socket_t *sock)
 {
     zpat__msg_fini (&((zpat_rep_t *)sock)->envelope);
+}
+
+// Makes the envelope's slots now, so that the first request takes the fast
+// receive too (it needs two slots at hand).
+static int
+s_open (zpat_socket_t *sock)
+{
+    return zpat__msg_slot (&((zpat_rep_t *)sock)->envelope) ? 0 : -1;
 }
 
 // A REP owes a reply after each request it hands over: until it is sent it
@@ -45,6 +56,7 @@ static const zpat__role_t s_role = {
     .attach = '@',
     .sends = true,
     .receives = true,
+    .open = s_open,
     .close = s_close,
     .recv = s_recv,
     .recv_fast = s_recv_fast,
@@ -158,8 +170,10 @@ s_recv (zpat_socket_t *self)
     zpat_rep_t *rep = (zpat_rep_t *)self;
     if (rep->replying)
         return zpat__fail (ZPAT_EFSM);
+    bool waited = rep->dropped_fast;
+    rep->dropped_fast = false;
     int64_t start = zpat__socket_wait_start (self);
-    for (bool waited = false;; waited = true) {
+    for (;; waited = true) {
         // After a dropped message, wait for the next with what is left of
         // the timeout, so that junk cannot hold the call past it.
         if (waited && zpat__socket_wait_rest (self, start) == -1)
@@ -251,8 +265,10 @@ s_recv_fast (zpat_socket_t *self, int flags)
         // More routing frames (devices on the way), or not a request.
         rc = s_read_request (self);
     }
-    if (rc == 0)
-        return -2; // dropped: the general path waits for the next
+    if (rc == 0) {
+        rep->dropped_fast = true; // the general path waits for the next
+        return -2;
+    }
     self->wait_from = 0;
     if (rc == -1)
         return -1;
