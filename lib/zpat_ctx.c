@@ -69,9 +69,12 @@ s_barrier_everywhere (void)
     static void *page = MAP_FAILED;
     long size = sysconf (_SC_PAGESIZE);
     size_t length = size > 0 ? (size_t)size : 4096;
-    if (page == MAP_FAILED)
-        page = mmap (NULL, length, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (page == MAP_FAILED) {
+        int prot = PROT_READ | PROT_WRITE, flags = MAP_PRIVATE | MAP_ANONYMOUS;
+        // mmap (2): an anonymous mapping takes fd -1, which cppcheck refuses.
+        // cppcheck-suppress invalidFunctionArg
+        page = mmap (NULL, length, prot, flags, -1, 0);
+    }
     if (page != MAP_FAILED) {
         *(volatile char *)page = 1;
         if (mprotect (page, length, PROT_READ) == 0)

@@ -594,7 +594,6 @@ zpat__socket_took (zpat_socket_t *self)
 // self->multi and marks the message kept. 0, or -1 with errno (nothing kept).
 int zpat__socket_recv_finish (zpat_socket_t *self, int size);
 
-
 // Marks the one frame a fast receive got (size: what zmq_msg_recv said) as
 // kept, for the general path.
 static inline void

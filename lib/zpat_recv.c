@@ -272,9 +272,10 @@ s_recv_fast_miss (zpat_socket_t *self, int rc)
 
 // The fast receive: one zmq_msg_recv into self->frame, with the flags
 // s_plan_receive chose. Returns the size (below INT_MAX: see recv_limit)
-// of a one-frame message within the size limit, for the caller to take; -2 when the general path must take over (nothing there yet on a
-// socket that may drop, a multipart or oversized message, now kept, or a
-// stray signal); -1 with errno on an error.
+// of a one-frame message within the size limit, for the caller to take;
+// -2 when the general path must take over (nothing there yet on a socket
+// that may drop, a multipart or oversized message, now kept, or a stray
+// signal); -1 with errno on an error.
 static inline __attribute__ ((always_inline)) int
 s_recv_fast (zpat_socket_t *self, int flags)
 {
@@ -385,8 +386,8 @@ s_recv_slow (zpat_socket_t *self, void *buf, size_t size)
 {
     int flags;
     if ((buf || !size) && s_hooked_receiver (self, &flags)) {
-        int rc = s_recv_take (self, self->role->recv_fast (self, flags), buf,
-                              size);
+        int rc =
+            s_recv_take (self, self->role->recv_fast (self, flags), buf, size);
         if (rc != -2)
             return rc;
     }

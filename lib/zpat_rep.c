@@ -129,8 +129,8 @@ s_read_request (zpat_socket_t *self)
             break;
         zmq_msg_init (slot);
         // Only the first frame waits, with the caller's timeout.
-        int size = zpat__socket_transfer (self, slot, 0, false,
-                                          envelope->count == 0);
+        int size =
+            zpat__socket_transfer (self, slot, 0, false, envelope->count == 0);
         if (size == -1) {
             int saved = errno;
             zmq_msg_close (slot);

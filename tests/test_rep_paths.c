@@ -36,8 +36,7 @@ s_rep (const char *transport, const zpat_options_t *opts, char *bound)
 // Receives one request on rep with kind and copies its text into out (of
 // size bytes, NUL-terminated). msg is the message reused across calls.
 static void
-s_take (zpat_rep_t *rep, rkind_t kind, zpat_msg_t *msg, char *out,
-        size_t size)
+s_take (zpat_rep_t *rep, rkind_t kind, zpat_msg_t *msg, char *out, size_t size)
 {
     int rc = -1;
     switch (kind) {
@@ -150,8 +149,8 @@ s_all_kinds (const char *transport)
         for (int s = 0; s < SKINDS; s++)
             for (int i = 0; i < ROUNDS; i++) {
                 char request[64], got[64];
-                snprintf (request, sizeof request, "%s-%d-%d-%d", transport,
-                          r, s, i);
+                snprintf (request, sizeof request, "%s-%d-%d-%d", transport, r,
+                          s, i);
                 ck_assert_int_eq (zpat_send_str (req, request), 0);
                 s_take (rep, (rkind_t)r, msg, got, sizeof got);
                 ck_assert_str_eq (got, request);
@@ -382,8 +381,8 @@ START_TEST (test_junk_keeps_the_timeout)
     ck_assert_uint_eq (stats.msgs_dropped, 1);
     ck_assert_int_ge (took, timeout - 10);
     ck_assert_msg (took < timeout + timeout / 3,
-                   "a %d ms receive took %lld ms after junk half-way",
-                   timeout, took);
+                   "a %d ms receive took %lld ms after junk half-way", timeout,
+                   took);
     zpat_rep_destroy (&rep);
 }
 END_TEST
